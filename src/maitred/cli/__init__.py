@@ -1,0 +1,25 @@
+"""The `maitred` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from maitred.cli.database import bookings_app, keys_app, migrate_command, venue_app
+from maitred.cli.demo import demo_command
+
+app = typer.Typer(
+    name="maitred",
+    help="Table-capacity and allocation engine for restaurants.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("migrate")(migrate_command)
+app.command("demo")(demo_command)
+app.add_typer(venue_app, name="venue")
+app.add_typer(bookings_app, name="bookings")
+app.add_typer(keys_app, name="keys")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,86 @@
+"""`maitred demo`: a sample restaurant with a busy Friday, end to end on a real database."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import typer
+from rich.table import Table
+
+from maitred.cli.runtime import Runtime, console, database, fail
+from maitred.domain.errors import MaitredError
+from maitred.formats.floorplan import FloorPlan, load_floorplan
+from maitred.services import bookings, venues
+
+SAMPLE_FLOOR = "corner_house.yaml"
+SAMPLE_BOOKINGS = "friday.csv"
+
+
+def sample_path(name: str) -> Path:
+    """A file shipped in the package's samples folder."""
+    return Path(str(resources.files("maitred") / "samples" / name))
+
+
+def _floor_table(floor: FloorPlan) -> Table:
+    table = Table("zone", "tables", "seats", "2-tops", "4-tops", "6-tops", "8-tops",
+                  title=f"{floor.restaurant_name} — floor")
+    for zone in floor.venue.zones:
+        tables = [t for t in floor.venue.tables if t.zone_id == zone.id]
+        sizes = [sum(1 for t in tables if t.capacity == size) for size in (2, 4, 6, 8)]
+        table.add_row(zone.name, str(len(tables)), str(sum(t.capacity for t in tables)),
+                      *map(str, sizes))
+    tables = floor.venue.tables
+    table.add_row("[bold]all[/]", str(len(tables)), str(sum(t.capacity for t in tables)),
+                  *(str(sum(1 for t in tables if t.capacity == s)) for s in (2, 4, 6, 8)))
+    return table
+
+
+def _bookings_table(rt: Runtime, restaurant_id: UUID) -> Table:
+    table = Table("date", "service", "bookings", "covers", title="Bookings by service")
+    for row in bookings.day_summary(rt.db, restaurant_id):
+        table.add_row(f"{row['service_date']:%a %Y-%m-%d}", row["service"],
+                      str(row["bookings"]), str(row["covers"]))
+    return table
+
+
+def _wait_for_interrupt(rt: Runtime) -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    console.print(f"\nThe database stays up for you to explore: psql \"{rt.target.owner_conninfo}\"")
+    console.print("Press Ctrl+C to stop.")
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+
+
+def demo_command(
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Keep running after the summary.")
+    ] = True,
+) -> None:
+    """Import the sample floor and a busy Friday dinner, then print a summary."""
+    try:
+        with database() as rt:
+            floor = load_floorplan(sample_path(SAMPLE_FLOOR), rt.settings.policy_defaults())
+            restaurant_id = venues.import_floorplan(rt.db, floor)
+            text = sample_path(SAMPLE_BOOKINGS).read_text(encoding="utf-8")
+            summary = bookings.import_bookings(
+                rt.db, restaurant_id, text, "csv", rt.settings.policy_defaults()
+            )
+            console.print(f"Restaurant [bold]{floor.restaurant_name}[/] created: {restaurant_id}")
+            console.print(f"Database: {rt.target.database_name}"
+                          f" ({'embedded server' if rt.target.embedded else 'configured server'})")
+            console.print(_floor_table(floor))
+            console.print(_bookings_table(rt, restaurant_id))
+            console.print(f"{summary.bookings} bookings imported, {summary.pinned} pinned to"
+                          " their tables.")
+            if serve:
+                _wait_for_interrupt(rt)
+    except MaitredError as exc:
+        raise fail(exc) from exc

@@ -1,0 +1,1 @@
+"""Pure types and rules: venue, booking, window, adjacency modes, policy, errors (no I/O)."""

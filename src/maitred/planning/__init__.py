@@ -1,0 +1,1 @@
+"""Pure planning: combination search, scoring, quotes, alternatives, day planners, validator."""

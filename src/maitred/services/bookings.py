@@ -1,0 +1,96 @@
+"""Booking use cases: import a bookings file, summarise a restaurant's days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+from maitred.db.database import Connection, Database
+from maitred.db.repositories import bookings as repo
+from maitred.domain.booking import ACTIVE_STATUSES
+from maitred.formats.bookings_file import BookingRecord, parse_bookings
+from maitred.formats.problems import FileInvalid, Problem
+from maitred.services.venues import read_venue
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    bookings: int
+    covers: int
+    pinned: int
+
+
+def _database_problems(
+    conn: Connection, restaurant_id: UUID, records: list[BookingRecord], ids: dict[str, str]
+) -> list[Problem]:
+    """What the file cannot know: refs already taken, pinned tables already occupied."""
+    problems = []
+    taken = repo.existing_refs(conn, restaurant_id, [r.ref for r in records])
+    for record in records:
+        if record.ref in taken:
+            message = f"reference {record.ref!r} already exists"
+            problems.append(Problem(f"line {record.line}, ref", "DUPLICATE_REF", message))
+        if record.status not in ACTIVE_STATUSES:
+            continue
+        for label in record.pinned_tables:
+            window = record.window.window
+            if repo.overlapping_allocations(conn, restaurant_id, UUID(ids[label]), window):
+                message = f"{label} is already occupied at that time"
+                where = f"line {record.line}, pinned_tables"
+                problems.append(Problem(where, "TABLE_CONFLICT", message))
+    return problems
+
+
+def _booking_row(record: BookingRecord) -> dict[str, Any]:
+    return {
+        "booking_id": uuid4(),
+        "ref": record.ref,
+        "party_size": record.party_size,
+        "status": record.status.value,
+        "local_date": record.local_date,
+        "local_time": record.local_time,
+        "service": record.window.service,
+        "service_date": record.window.service_date,
+        "duration_minutes": record.duration_minutes,
+        "time_window": record.window.window,
+        "pinned": bool(record.pinned_tables),
+    }
+
+
+def import_bookings(
+    db: Database, restaurant_id: UUID, text: str, fmt: str, defaults: dict[str, Any]
+) -> ImportSummary:
+    """Validate a whole bookings file, then write every booking in one transaction, or none.
+
+    Pinned bookings that still need their tables get assignments on exactly those tables.
+    """
+    with db.tenant(restaurant_id) as conn:
+        snapshot = read_venue(conn, restaurant_id, defaults)
+        venue = snapshot.venue
+        ids = {table.label: table.id for table in venue.tables}
+        records = parse_bookings(text, fmt, venue.policy, venue.timezone, set(ids))
+        problems = _database_problems(conn, restaurant_id, records, ids)
+        if problems:
+            raise FileInvalid(problems)
+        rows = [_booking_row(record) for record in records]
+        assignments = [
+            {"table_id": UUID(ids[label]), "time_window": record.window.window,
+             "group_id": row["booking_id"], "booking_id": row["booking_id"]}
+            for record, row in zip(records, rows, strict=True)
+            if record.status in ACTIVE_STATUSES
+            for label in record.pinned_tables
+        ]
+        repo.insert_bookings(conn, restaurant_id, rows)
+        repo.insert_assignments(conn, restaurant_id, assignments)
+    return ImportSummary(
+        bookings=len(records),
+        covers=sum(r.party_size for r in records),
+        pinned=sum(1 for r in records if r.pinned_tables),
+    )
+
+
+def day_summary(db: Database, restaurant_id: UUID) -> list[dict[str, Any]]:
+    """Active bookings and covers per service day and service."""
+    with db.tenant(restaurant_id) as conn:
+        return repo.day_summary(conn, restaurant_id)
