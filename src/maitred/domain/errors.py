@@ -5,7 +5,16 @@ The HTTP layer maps codes to statuses in one table; nothing here knows about HTT
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
+
+
+def path_text(path: Sequence[str | int]) -> str:
+    """A field path for people: `("zones", 0, "tables", 2)` -> `zones[0].tables[2]`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(document)"
 
 
 class MaitredError(Exception):
@@ -67,10 +76,16 @@ class PartySizeOutOfRange(MaitredError):
 
 
 class PolicyInvalid(MaitredError):
-    """A policy document failed validation; details list every problem."""
+    """A policy document failed validation; details list every problem with its field path."""
 
     code = "INVALID_REQUEST"
     default_message = "The policy is invalid."
+
+    def __init__(self, problems: Sequence[tuple[tuple[str | int, ...], str]]) -> None:
+        self.locations = [loc for loc, _ in problems]
+        super().__init__(
+            problems=[{"path": path_text(loc), "message": message} for loc, message in problems]
+        )
 
 
 class DatabaseUnavailable(MaitredError):

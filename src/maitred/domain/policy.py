@@ -156,8 +156,4 @@ def effective_policy(defaults: dict[str, Any], document: dict[str, Any]) -> Poli
     try:
         return Policy.model_validate({**defaults, **document})
     except ValidationError as exc:
-        problems = [
-            {"path": ".".join(str(part) for part in err["loc"]), "message": err["msg"]}
-            for err in exc.errors()
-        ]
-        raise PolicyInvalid(problems=problems) from exc
+        raise PolicyInvalid([(tuple(err["loc"]), err["msg"]) for err in exc.errors()]) from exc

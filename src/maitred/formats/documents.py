@@ -12,18 +12,12 @@ from typing import Any
 
 import yaml
 
+from maitred.domain.errors import path_text
+
 Path = tuple[str | int, ...]
 
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
-
-
-def path_text(path: Sequence[str | int]) -> str:
-    """`("zones", 0, "tables", 2)` -> `zones[0].tables[2]`."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(document)"
 
 
 @dataclass

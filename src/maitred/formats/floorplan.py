@@ -60,7 +60,7 @@ class RestaurantSpec(_Spec):
 class FloorPlanSpec(_Spec):
     restaurant: RestaurantSpec
     policy: dict[str, Any] = Field(default_factory=dict)
-    zones: tuple[ZoneSpec, ...] = Field(min_length=1)
+    zones: tuple[ZoneSpec, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +138,8 @@ def _policy_or_problems(
         return effective_policy(defaults, spec.policy), []
     except PolicyInvalid as exc:
         problems = [
-            Problem(
-                doc.locate(("policy", *p["path"].split("."))), "INVALID_POLICY", p["message"]
-            )
-            for p in exc.details["problems"]
+            Problem(doc.locate(("policy", *loc)), "INVALID_POLICY", problem["message"])
+            for loc, problem in zip(exc.locations, exc.details["problems"], strict=True)
         ]
         return None, problems
 
@@ -177,7 +175,7 @@ def parse_floorplan(text: str, policy_defaults: dict[str, Any] | None = None) ->
     try:
         spec = FloorPlanSpec.model_validate(doc.data)
     except ValidationError as exc:
-        raise FileInvalid(_schema_problems(exc, doc)) from exc
+        raise FileInvalid(sorted(_schema_problems(exc, doc), key=_line_order)) from exc
     policy, problems = _policy_or_problems(spec, doc, policy_defaults or {})
     problems += _table_problems(spec, doc) + _edge_problems(spec, doc)
     if problems or policy is None:
