@@ -79,11 +79,16 @@ def test_a_conflict_inside_a_transaction_writes_nothing(
     db: Database, make_restaurant: Callable[[str], UUID]
 ) -> None:
     rid = make_restaurant("A")
-    with pytest.raises(TableConflict), db.tenant(rid) as conn:
-        t1, t2 = table_id(conn, rid, "T1"), table_id(conn, rid, "T2")
-        allocate(conn, rid, t2, "assignment", at(0), at(120))
-        allocate(conn, rid, t1, "assignment", at(0), at(120))
-        allocate(conn, rid, t1, "block", at(60), at(90))
+
+    def three_allocations_the_last_conflicting() -> None:
+        with db.tenant(rid) as conn:
+            t1, t2 = table_id(conn, rid, "T1"), table_id(conn, rid, "T2")
+            allocate(conn, rid, t2, "assignment", at(0), at(120))
+            allocate(conn, rid, t1, "assignment", at(0), at(120))
+            allocate(conn, rid, t1, "block", at(60), at(90))
+
+    with pytest.raises(TableConflict):
+        three_allocations_the_last_conflicting()
     with db.tenant(rid) as conn:
         assert conn.execute("SELECT count(*) AS n FROM allocations").fetchone() == {"n": 0}
         assert conn.execute("SELECT count(*) AS n FROM bookings").fetchone() == {"n": 0}

@@ -122,7 +122,7 @@ def test_with_no_tenant_set_no_rows_at_all(test_db: Any, two_restaurants: Any) -
 def test_the_tenant_setting_never_survives_its_transaction(
     db: Database, two_restaurants: Any
 ) -> None:
-    a, b, _, _ = two_restaurants
+    a, _b, _, _ = two_restaurants
     for _ in range(3):  # the pool hands back the same connections
         with db.tenant(a) as conn:
             assert conn.execute("SELECT count(*) AS n FROM restaurants").fetchone() == {"n": 1}

@@ -102,8 +102,9 @@ def test_policy_defaults_apply_where_the_file_is_silent() -> None:
     text = "restaurant: {name: X, timezone: UTC}\nzones: [{name: Main, tables: []}]\n"
     floor = parse_floorplan(text, {"buffer_minutes": 10, "slack_budget": 2})
     assert (floor.policy.buffer_minutes, floor.policy.slack_budget) == (10, 2)
-    floor = parse_floorplan(text.replace("zones", "policy: {buffer_minutes: 5}\nzones"),
-                            {"buffer_minutes": 10})
+    floor = parse_floorplan(
+        text.replace("zones", "policy: {buffer_minutes: 5}\nzones"), {"buffer_minutes": 10}
+    )
     assert floor.policy.buffer_minutes == 5
 
 
@@ -166,8 +167,15 @@ def test_json_lines_bookings_read_like_csv(tmp_path: Path) -> None:
     path = tmp_path / "day.jsonl"
     lines = [
         {"ref": "J1", "date": "2026-11-27", "time": "19:00", "party_size": 2},
-        {"ref": "J2", "date": "2026-11-27", "time": "19:00", "party_size": 5,
-         "pinned_tables": "M17", "status": "seated", "duration_minutes": 150},
+        {
+            "ref": "J2",
+            "date": "2026-11-27",
+            "time": "19:00",
+            "party_size": 5,
+            "pinned_tables": "M17",
+            "status": "seated",
+            "duration_minutes": 150,
+        },
     ]
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n\nnot json\n")
     with pytest.raises(FileInvalid) as caught:
@@ -176,7 +184,8 @@ def test_json_lines_bookings_read_like_csv(tmp_path: Path) -> None:
     path.write_text("\n".join(json.dumps(line) for line in lines))
     bookings = load_bookings(path, floor)
     assert [b.ref for b in bookings] == ["J1", "J2"]
-    assert bookings[1].tables == ("M17",) and bookings[1].pinned
+    assert bookings[1].tables == ("M17",)
+    assert bookings[1].pinned
     assert bookings[1].window.minutes == 160
 
 

@@ -22,8 +22,12 @@ POLICY = Policy.model_validate(
                 "allow_overrun": True,
                 "turn_times": [{"max_party": 4, "minutes": 60}, {"max_party": 99, "minutes": 75}],
             },
-            {"name": "dinner", "start": "17:00", "end": "22:00", "days": ["tue", "wed", "thu",
-                                                                         "fri", "sat"]},
+            {
+                "name": "dinner",
+                "start": "17:00",
+                "end": "22:00",
+                "days": ["tue", "wed", "thu", "fri", "sat"],
+            },
             {"name": "late", "start": "22:30", "end": "03:00"},
         ],
         "turn_times": [

@@ -39,7 +39,8 @@ def migrate_command(
             migrate.upgrade(target.owner_conninfo, revision)
         current = migrate.current_revision(target.owner_conninfo)
     finally:
-        stop_embedded_servers()
+        if target.embedded:
+            stop_embedded_servers()
     console.print(f"Database [bold]{target.database_name}[/] is at revision {current or 'base'}.")
 
 
@@ -96,8 +97,7 @@ def bookings_import(
     except MaitredError as exc:
         raise fail(exc) from exc
     console.print(
-        f"Imported {summary.bookings} bookings ({summary.covers} covers, "
-        f"{summary.pinned} pinned)."
+        f"Imported {summary.bookings} bookings ({summary.covers} covers, {summary.pinned} pinned)."
     )
 
 
@@ -127,12 +127,16 @@ def keys_list(restaurant: RestaurantOption) -> None:
             rows = api_keys.list_keys(rt.db, restaurant_id)
     except MaitredError as exc:
         raise fail(exc) from exc
-    table = Table("key id", "prefix", "role", "name", "created", "revoked")
+    table = Table("prefix", "role", "name", "created", "revoked")
+    table.add_column("key id", no_wrap=True)
     for row in rows:
         table.add_row(
-            str(row["key_id"]), row["prefix"] + "…", row["role"], row["name"] or "",
+            row["prefix"] + "…",
+            row["role"],
+            row["name"] or "",
             f"{row['created_at']:%Y-%m-%d %H:%M}",
             f"{row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "",
+            str(row["key_id"]),
         )
     console.print(table)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from importlib import resources
@@ -27,36 +28,51 @@ def sample_path(name: str) -> Path:
 
 
 def _floor_table(floor: FloorPlan) -> Table:
-    table = Table("zone", "tables", "seats", "2-tops", "4-tops", "6-tops", "8-tops",
-                  title=f"{floor.restaurant_name} — floor")
+    table = Table(
+        "zone",
+        "tables",
+        "seats",
+        "2-tops",
+        "4-tops",
+        "6-tops",
+        "8-tops",
+        title=f"{floor.restaurant_name} — floor",
+    )
     for zone in floor.venue.zones:
         tables = [t for t in floor.venue.tables if t.zone_id == zone.id]
         sizes = [sum(1 for t in tables if t.capacity == size) for size in (2, 4, 6, 8)]
-        table.add_row(zone.name, str(len(tables)), str(sum(t.capacity for t in tables)),
-                      *map(str, sizes))
+        table.add_row(
+            zone.name, str(len(tables)), str(sum(t.capacity for t in tables)), *map(str, sizes)
+        )
     tables = floor.venue.tables
-    table.add_row("[bold]all[/]", str(len(tables)), str(sum(t.capacity for t in tables)),
-                  *(str(sum(1 for t in tables if t.capacity == s)) for s in (2, 4, 6, 8)))
+    table.add_row(
+        "[bold]all[/]",
+        str(len(tables)),
+        str(sum(t.capacity for t in tables)),
+        *(str(sum(1 for t in tables if t.capacity == s)) for s in (2, 4, 6, 8)),
+    )
     return table
 
 
 def _bookings_table(rt: Runtime, restaurant_id: UUID) -> Table:
     table = Table("date", "service", "bookings", "covers", title="Bookings by service")
     for row in bookings.day_summary(rt.db, restaurant_id):
-        table.add_row(f"{row['service_date']:%a %Y-%m-%d}", row["service"],
-                      str(row["bookings"]), str(row["covers"]))
+        table.add_row(
+            f"{row['service_date']:%a %Y-%m-%d}",
+            row["service"],
+            str(row["bookings"]),
+            str(row["covers"]),
+        )
     return table
 
 
 def _wait_for_interrupt(rt: Runtime) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    console.print(f"\nThe database stays up for you to explore: psql \"{rt.target.owner_conninfo}\"")
+    console.print(f'\nThe database stays up for you to explore: psql "{rt.target.owner_conninfo}"')
     console.print("Press Ctrl+C to stop.")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    except KeyboardInterrupt:
-        pass
 
 
 def demo_command(
@@ -74,12 +90,15 @@ def demo_command(
                 rt.db, restaurant_id, text, "csv", rt.settings.policy_defaults()
             )
             console.print(f"Restaurant [bold]{floor.restaurant_name}[/] created: {restaurant_id}")
-            console.print(f"Database: {rt.target.database_name}"
-                          f" ({'embedded server' if rt.target.embedded else 'configured server'})")
+            console.print(
+                f"Database: {rt.target.database_name}"
+                f" ({'embedded server' if rt.target.embedded else 'configured server'})"
+            )
             console.print(_floor_table(floor))
             console.print(_bookings_table(rt, restaurant_id))
-            console.print(f"{summary.bookings} bookings imported, {summary.pinned} pinned to"
-                          " their tables.")
+            console.print(
+                f"{summary.bookings} bookings imported, {summary.pinned} pinned to their tables."
+            )
             if serve:
                 _wait_for_interrupt(rt)
     except MaitredError as exc:

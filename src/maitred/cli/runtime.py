@@ -35,17 +35,15 @@ class Runtime:
 def database(*, migrate_first: bool = True) -> Iterator[Runtime]:
     """Resolve the server (starting the embedded one if needed), migrate, open the pool."""
     settings = get_settings()
+    target = resolve_target(settings)
     try:
-        target = resolve_target(settings)
         if migrate_first:
             migrate.upgrade(target.owner_conninfo)
-        db = open_database(settings, target)
-        try:
+        with open_database(settings, target) as db:
             yield Runtime(settings, target, db)
-        finally:
-            db.close()
     finally:
-        stop_embedded_servers()
+        if target.embedded:
+            stop_embedded_servers()
 
 
 def fail(exc: MaitredError) -> typer.Exit:

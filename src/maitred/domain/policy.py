@@ -121,9 +121,7 @@ class Policy(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if not (
-            self.hold_ttl_min_seconds <= self.hold_ttl_seconds <= self.hold_ttl_max_seconds
-        ):
+        if not (self.hold_ttl_min_seconds <= self.hold_ttl_seconds <= self.hold_ttl_max_seconds):
             raise ValueError("hold TTLs must satisfy min <= default <= max")
         names = [service.name for service in self.services]
         if len(set(names)) != len(names):

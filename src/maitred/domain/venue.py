@@ -36,9 +36,7 @@ class Table:
 
     def seats_alone(self, party_size: int) -> bool:
         """Whether this table on its own accepts a party of this size."""
-        return (
-            self.min_party <= party_size <= self.single_max_party and self.capacity >= party_size
-        )
+        return self.min_party <= party_size <= self.single_max_party and self.capacity >= party_size
 
 
 def edge(table_a: str, table_b: str) -> tuple[str, str]:
@@ -72,9 +70,7 @@ class Venue:
         return edge(table_a, table_b) in self.adjacency
 
     def neighbours(self, table_id: str) -> frozenset[str]:
-        return frozenset(
-            b if a == table_id else a for a, b in self.adjacency if table_id in (a, b)
-        )
+        return frozenset(b if a == table_id else a for a, b in self.adjacency if table_id in (a, b))
 
     def labels(self, table_ids: Iterable[str]) -> list[str]:
         return [self._by_id[table_id].label for table_id in table_ids]

@@ -57,9 +57,7 @@ def local_to_utc(local_date: date, local_time: time, timezone: str) -> datetime:
     return naive.replace(tzinfo=ZoneInfo(timezone), fold=0).astimezone(UTC)
 
 
-def _service_day_for(
-    service: Service, local_date: date, local_time: time
-) -> date | None:
+def _service_day_for(service: Service, local_date: date, local_time: time) -> date | None:
     """The local date of the service day that contains this local start, if any."""
     weekday = WEEKDAYS[local_date.weekday()]
     previous = local_date - timedelta(days=1)

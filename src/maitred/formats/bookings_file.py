@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,8 +128,15 @@ def _check_row(
     if check.problems or window is None:
         return None, check.problems
     record = BookingRecord(
-        line, _text(fields, "ref"), day, at, party, status or DEFAULT_STATUS, duration,
-        pinned, window,
+        line,
+        _text(fields, "ref"),
+        day,
+        at,
+        party,
+        status or DEFAULT_STATUS,
+        duration,
+        pinned,
+        window,
     )
     return record, []
 
@@ -143,11 +151,12 @@ def _overlap_problems(records: list[BookingRecord]) -> list[Problem]:
                 by_table.setdefault(label, []).append(record)
     for label, pinned in sorted(by_table.items()):
         pinned.sort(key=lambda r: r.window.window.start)
-        for earlier, later in zip(pinned, pinned[1:], strict=False):
+        for earlier, later in itertools.pairwise(pinned):
             if earlier.window.window.overlaps(later.window.window):
                 message = f"{label} is pinned to {earlier.ref} (line {earlier.line}) at that time"
-                problems.append(Problem(f"line {later.line}, pinned_tables", "TABLE_CONFLICT",
-                                        message))
+                problems.append(
+                    Problem(f"line {later.line}, pinned_tables", "TABLE_CONFLICT", message)
+                )
     return problems
 
 

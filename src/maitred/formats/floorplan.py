@@ -62,6 +62,20 @@ class FloorPlanSpec(_Spec):
     policy: dict[str, Any] = Field(default_factory=dict)
     zones: tuple[ZoneSpec, ...] = ()
 
+    def canonical(self) -> FloorPlanSpec:
+        """The same floor with each edge written once, smaller label first, edges sorted.
+
+        Adjacency is a set of undirected edges: two files that differ only in how they list
+        it describe the same floor, and their canonical forms are equal.
+        """
+        zones = tuple(
+            zone.model_copy(
+                update={"adjacency": tuple(sorted({edge(a, b) for a, b in zone.adjacency}))}
+            )
+            for zone in self.zones
+        )
+        return self.model_copy(update={"zones": zones})
+
 
 @dataclass(frozen=True, slots=True)
 class FloorPlan:
@@ -162,8 +176,9 @@ def _venue(spec: FloorPlanSpec, policy: Policy) -> Venue:
         for t in z.tables
     )
     adjacency = frozenset(edge(a, b) for z in spec.zones for a, b in z.adjacency)
-    return Venue(zones, tables, adjacency, policy, spec.restaurant.timezone, 0,
-                 spec.restaurant.name)
+    return Venue(
+        zones, tables, adjacency, policy, spec.restaurant.timezone, 0, spec.restaurant.name
+    )
 
 
 def parse_floorplan(text: str, policy_defaults: dict[str, Any] | None = None) -> FloorPlan:

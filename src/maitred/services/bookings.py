@@ -75,8 +75,12 @@ def import_bookings(
             raise FileInvalid(problems)
         rows = [_booking_row(record) for record in records]
         assignments = [
-            {"table_id": UUID(ids[label]), "time_window": record.window.window,
-             "group_id": row["booking_id"], "booking_id": row["booking_id"]}
+            {
+                "table_id": UUID(ids[label]),
+                "time_window": record.window.window,
+                "group_id": row["booking_id"],
+                "booking_id": row["booking_id"],
+            }
             for record, row in zip(records, rows, strict=True)
             if record.status in ACTIVE_STATUSES
             for label in record.pinned_tables

@@ -69,7 +69,7 @@ def _spec_from_rows(
     for zone in zones:
         zone_tables = [t for t in tables if t["zone_id"] == zone["zone_id"]]
         pairs = sorted(
-            tuple(sorted((label[e["table_a"]], label[e["table_b"]])))
+            edge(label[e["table_a"]], label[e["table_b"]])
             for e in edges
             if e["zone_id"] == zone["zone_id"]
         )
@@ -93,7 +93,7 @@ def _table_fields(row: Row) -> Row:
 
 
 def export_floorplan(db: Database, restaurant_id: UUID) -> FloorPlanSpec:
-    """The restaurant's floor plan in file form (import(export(x)) == x)."""
+    """The restaurant's floor plan in file form, canonical (import(export(x)) == x)."""
     with db.tenant(restaurant_id) as conn:
         restaurant = require_restaurant(conn, restaurant_id)
         return _spec_from_rows(
@@ -124,7 +124,7 @@ def read_venue(conn: Connection, restaurant_id: UUID, defaults: dict[str, Any]) 
         Table(
             id=str(t["table_id"]),
             zone_id=str(t["zone_id"]),
-            **{k: v for k, v in _table_fields(t).items()},
+            **dict(_table_fields(t).items()),
         )
         for t in repo.list_tables(conn, restaurant_id)
     )

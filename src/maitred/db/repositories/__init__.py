@@ -1,1 +1,1 @@
-"""Repositories: SQL statements over a connection the caller's transaction owns. They never commit."""
+"""Repositories: SQL over a connection whose transaction the caller owns; never commit."""

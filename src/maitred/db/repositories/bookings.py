@@ -44,8 +44,11 @@ def insert_assignments(conn: Connection, restaurant_id: UUID, rows: list[Row]) -
             " VALUES (%(restaurant_id)s, %(table_id)s, 'assignment', %(time_window)s,"
             " %(group_id)s, %(booking_id)s)",
             [
-                {**row, "time_window": window_range(row["time_window"]),
-                 "restaurant_id": restaurant_id}
+                {
+                    **row,
+                    "time_window": window_range(row["time_window"]),
+                    "restaurant_id": restaurant_id,
+                }
                 for row in rows
             ],
         )
