@@ -15,6 +15,7 @@ from rich.table import Table
 
 from maitred.cli.runtime import Runtime, console, database, fail
 from maitred.domain.errors import MaitredError
+from maitred.domain.venue import Table as VenueTable
 from maitred.formats.floorplan import FloorPlan, load_floorplan
 from maitred.services import bookings, venues
 
@@ -25,6 +26,11 @@ SAMPLE_BOOKINGS = "friday.csv"
 def sample_path(name: str) -> Path:
     """A file shipped in the package's samples folder."""
     return Path(str(resources.files("maitred") / "samples" / name))
+
+
+def _zone_row(name: str, tables: list[VenueTable]) -> list[str]:
+    sizes = [sum(1 for t in tables if t.capacity == size) for size in (2, 4, 6, 8)]
+    return [name, str(len(tables)), str(sum(t.capacity for t in tables)), *map(str, sizes)]
 
 
 def _floor_table(floor: FloorPlan) -> Table:
@@ -39,18 +45,10 @@ def _floor_table(floor: FloorPlan) -> Table:
         title=f"{floor.restaurant_name} — floor",
     )
     for zone in floor.venue.zones:
-        tables = [t for t in floor.venue.tables if t.zone_id == zone.id]
-        sizes = [sum(1 for t in tables if t.capacity == size) for size in (2, 4, 6, 8)]
         table.add_row(
-            zone.name, str(len(tables)), str(sum(t.capacity for t in tables)), *map(str, sizes)
+            *_zone_row(zone.name, [t for t in floor.venue.tables if t.zone_id == zone.id])
         )
-    tables = floor.venue.tables
-    table.add_row(
-        "[bold]all[/]",
-        str(len(tables)),
-        str(sum(t.capacity for t in tables)),
-        *(str(sum(1 for t in tables if t.capacity == s)) for s in (2, 4, 6, 8)),
-    )
+    table.add_row(*_zone_row("[bold]all[/]", list(floor.venue.tables)))
     return table
 
 
