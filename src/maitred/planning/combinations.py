@@ -35,6 +35,7 @@ class Combination:
     capacity: int
     priority: int  # the sum of the tables' priorities
     order_key: tuple[LabelKey, ...]
+    capacities: tuple[int, ...]
     # Minimality: the largest valid merge left after dropping one table (0 if none), and for a
     # pair the two tables, since dropping one leaves a single.
     largest_merge_inside: int = 0
@@ -53,12 +54,48 @@ class Combination:
 
 @dataclass(frozen=True, slots=True)
 class CandidateGroup:
-    """The combinations that seat a party with the same empty seats and table count."""
+    """The combinations that seat a party with the same empty seats and table count.
+
+    They are filed by their lowest table, so a query only visits combinations whose lowest
+    table is usable: on a busy evening most of the floor is skipped in one mask operation.
+    """
 
     empty_seats: int
     size: int
-    combinations: tuple[Combination, ...]
+    combinations: tuple[Combination, ...]  # in label order
     masks: tuple[int, ...]
+    lowest_mask: int
+    by_lowest: dict[int, tuple[tuple[int, ...], tuple[Combination, ...]]]
+
+    @classmethod
+    def of(cls, empty_seats: int, size: int, members: list[Combination]) -> CandidateGroup:
+        members = sorted(members, key=lambda combination: combination.order_key)
+        filed: dict[int, list[Combination]] = {}
+        for member in members:
+            filed.setdefault((member.mask & -member.mask).bit_length() - 1, []).append(member)
+        by_lowest = {
+            low: (tuple(c.mask for c in found), tuple(found)) for low, found in filed.items()
+        }
+        lowest_mask = sum(1 << low for low in filed)
+        masks = tuple(member.mask for member in members)
+        return cls(empty_seats, size, tuple(members), masks, lowest_mask, by_lowest)
+
+    def free(self, blocked: int) -> list[Combination]:
+        """The combinations with no blocked table, in label order."""
+        found: list[Combination] = []
+        for low in bits(self.lowest_mask & ~blocked):
+            masks, members = self.by_lowest[low]
+            found.extend(members[i] for i, mask in enumerate(masks) if not mask & blocked)
+        return found
+
+    def free_masks(self, blocked: int) -> Iterator[int]:
+        for low in bits(self.lowest_mask & ~blocked):
+            for mask in self.by_lowest[low][0]:
+                if not mask & blocked:
+                    yield mask
+
+    def any_free(self, blocked: int) -> bool:
+        return next(self.free_masks(blocked), None) is not None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -159,6 +196,7 @@ def _combination(
         capacity=sum(table.capacity for table in members),
         priority=sum(table.priority for table in members),
         order_key=tuple(label_key(table.label) for table in members),
+        capacities=tuple(table.capacity for table in members),
         largest_merge_inside=inside,
         singles_inside=singles,
     )
@@ -200,8 +238,9 @@ def connected_sets(allowed: int, neighbours: tuple[int, ...], limit: int) -> Ite
     for root in bits(allowed):
         higher = allowed & ~((1 << (root + 1)) - 1)
         start = 1 << root
-        yield from _extend(start, neighbours[root] & higher, start | neighbours[root], higher,
-                           neighbours, limit)
+        yield from _extend(
+            start, neighbours[root] & higher, start | neighbours[root], higher, neighbours, limit
+        )
 
 
 def _extend(
@@ -215,8 +254,14 @@ def _extend(
         extension ^= newest
         position = newest.bit_length() - 1
         fresh = neighbours[position] & higher & ~closed
-        yield from _extend(members | newest, extension | fresh, closed | neighbours[position],
-                           higher, neighbours, left)
+        yield from _extend(
+            members | newest,
+            extension | fresh,
+            closed | neighbours[position],
+            higher,
+            neighbours,
+            left,
+        )
 
 
 def _groups(found: Iterable[Combination], party_size: int) -> tuple[CandidateGroup, ...]:
@@ -224,12 +269,10 @@ def _groups(found: Iterable[Combination], party_size: int) -> tuple[CandidateGro
     for combination in found:
         key = (combination.capacity - party_size, combination.size)
         by_key.setdefault(key, []).append(combination)
-    groups = []
-    for (empty_seats, size), members in sorted(by_key.items()):
-        members.sort(key=lambda combination: combination.order_key)
-        masks = tuple(member.mask for member in members)
-        groups.append(CandidateGroup(empty_seats, size, tuple(members), masks))
-    return tuple(groups)
+    return tuple(
+        CandidateGroup.of(empty_seats, size, members)
+        for (empty_seats, size), members in sorted(by_key.items())
+    )
 
 
 class IndexCache:

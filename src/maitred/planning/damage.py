@@ -58,9 +58,7 @@ def _free_unless_immune(
     free: list[int] = []
     disjoint, covered = 0, 0
     for group in index.candidates(entry.booking.party_size):
-        for mask in group.masks:
-            if mask & busy:
-                continue
+        for mask in group.free_masks(busy):
             free.append(mask)
             if not mask & covered:
                 covered |= mask

@@ -14,12 +14,13 @@ The order, most important first:
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from maitred.planning.combinations import CombinationIndex, Combination
+from maitred.planning.combinations import Combination, CombinationIndex
 from maitred.planning.damage import Threat, threats, unseatable_count
 from maitred.planning.day import DayBookings
 from maitred.planning.occupancy import Occupancy, span
@@ -71,19 +72,6 @@ class Plan:
     def empty_seats(self) -> int:
         return self.combination.capacity - self.party_size
 
-    @property
-    def sort_key(self) -> tuple[int, int, int, Fraction, bool, int, tuple[LabelKey, ...]]:
-        score = self.score
-        return (
-            score.empty_seats,
-            score.tables,
-            score.unseatable_bookings,
-            score.scarcity,
-            score.zone_preference_missed,
-            -score.priority,
-            self.combination.order_key,
-        )
-
     def to_json(self) -> dict[str, Any]:
         """The plan as in DESIGN §8: tables by label, empty seats, score, explanation."""
         return {
@@ -94,35 +82,48 @@ class Plan:
         }
 
 
+SortKey = tuple[int, int, int, int, bool, int, tuple[LabelKey, ...], int]
+
+
 @dataclass(frozen=True, slots=True)
 class _Scorer:
-    """What scoring one request's plans needs, computed once per request."""
+    """What scoring one request's plans needs, computed once per request.
+
+    Scarcity is kept exact as an integer over a common denominator (`scarcity_scale`, the
+    least common multiple of the free counts), so ranking never meets a rounding tie.
+    """
 
     index: CombinationIndex
     request: PlanRequest
-    free_of_capacity: Counter[int]
+    scarcity_weight: dict[int, int]  # by capacity: scarcity_scale // free tables of that size
+    scarcity_scale: int
     threats: list[Threat] | None
 
-    def score(self, combination: Combination) -> Plan:
-        request = self.request
-        tables = self.index.tables_of(combination.mask)
+    def key(self, combination: Combination) -> SortKey:
+        """The plan's rank, cheap enough to compute for every plan of the leading groups."""
+        preferred = self.request.zone_preference
+        weight = self.scarcity_weight
+        return (
+            combination.capacity - self.request.party_size,
+            combination.size,
+            unseatable_count(self.threats, combination.mask) if self.threats else 0,
+            sum(weight[capacity] for capacity in combination.capacities),
+            preferred is not None and combination.zone_id != preferred,
+            -combination.priority,
+            combination.order_key,
+            combination.mask,
+        )
+
+    def plan(self, combination: Combination, key: SortKey) -> Plan:
         score = Score(
-            empty_seats=combination.capacity - request.party_size,
-            tables=combination.size,
-            unseatable_bookings=(
-                unseatable_count(self.threats, combination.mask) if self.threats else 0
-            ),
-            scarcity=sum(
-                (Fraction(1, self.free_of_capacity[table.capacity]) for table in tables),
-                Fraction(0),
-            ),
-            zone_preference_missed=(
-                request.zone_preference is not None
-                and combination.zone_id != request.zone_preference
-            ),
+            empty_seats=key[0],
+            tables=key[1],
+            unseatable_bookings=key[2],
+            scarcity=Fraction(key[3], self.scarcity_scale),
+            zone_preference_missed=key[4],
             priority=combination.priority,
         )
-        return Plan(combination, request.party_size, score, self.explain(combination, score))
+        return Plan(combination, self.request.party_size, score, self.explain(combination, score))
 
     def explain(self, combination: Combination, score: Score) -> str:
         """One sentence: what the plan is and what it costs the rest of the day."""
@@ -159,17 +160,19 @@ def rank_plans(
 ) -> list[Plan]:
     """The request's feasible plans, best first (all of them when `top` is None).
 
-    Only as many (empty seats, table count) groups are scored as the top plans come from:
-    a later group can never outrank an earlier one.
+    Only as many (empty seats, table count) groups are ranked as the top plans come from, since
+    a later group can never outrank an earlier one; only the plans returned are written out
+    with their breakdown and explanation.
     """
     blocked = blocked_mask(index, occupancy, request)
     groups = _leading_groups(index, request.party_size, blocked, top)
     if not groups:
         return []
     scorer = _scorer(index, occupancy, request, day, blocked, groups)
-    plans = [scorer.score(combination) for group in groups for combination in group.combinations]
-    plans.sort(key=lambda plan: plan.sort_key)
-    return plans if top is None else plans[:top]
+    keyed = [(scorer.key(c), c) for group in groups for c in group.combinations]
+    keyed.sort(key=lambda item: item[0])
+    chosen = keyed if top is None else keyed[:top]
+    return [scorer.plan(combination, key) for key, combination in chosen]
 
 
 def _leading_groups(
@@ -196,9 +199,11 @@ def _scorer(
 ) -> _Scorer:
     usable = index.active_mask & ~blocked
     free_of_capacity = Counter(index.tables[position].capacity for position in bits(usable))
+    scale = math.lcm(*free_of_capacity.values()) if free_of_capacity else 1
+    weight = {capacity: scale // count for capacity, count in free_of_capacity.items()}
     found = None
     if day is not None:
         largest = max(group.size for group in groups)
         window = span(request.window)
         found = threats(index, occupancy, day, window, request.booking_id, largest)
-    return _Scorer(index, request, free_of_capacity, found)
+    return _Scorer(index, request, weight, scale, found)

@@ -30,10 +30,7 @@ def blocked_mask(index: CombinationIndex, occupancy: Occupancy, request: PlanReq
 
 
 def free_in(group: CandidateGroup, blocked: int) -> tuple[Combination, ...]:
-    combinations = group.combinations
-    return tuple(
-        combinations[i] for i, mask in enumerate(group.masks) if not mask & blocked
-    )
+    return tuple(group.free(blocked))
 
 
 def free_groups(
@@ -51,19 +48,15 @@ def feasible_combinations(
     index: CombinationIndex, occupancy: Occupancy, request: PlanRequest
 ) -> list[Combination]:
     """Every feasible minimal combination for the request, best (empty seats, tables) first."""
-    return [found for group in free_groups(index, occupancy, request) for found in group.combinations]
+    return [
+        found for group in free_groups(index, occupancy, request) for found in group.combinations
+    ]
 
 
 def has_plan(index: CombinationIndex, blocked: int, party_size: int) -> bool:
     """Whether some candidate for the party avoids every blocked table."""
-    for group in index.candidates(party_size):
-        for mask in group.masks:
-            if not mask & blocked:
-                return True
-    return False
+    return any(group.any_free(blocked) for group in index.candidates(party_size))
 
 
 def count_plans(index: CombinationIndex, blocked: int, party_size: int) -> int:
-    return sum(
-        1 for group in index.candidates(party_size) for mask in group.masks if not mask & blocked
-    )
+    return sum(1 for group in index.candidates(party_size) for _ in group.free_masks(blocked))
