@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from maitred.cli import app
+from maitred.db import migrate
 from maitred.formats.floorplan import load_floorplan, parse_floorplan
 from maitred.services.api_keys import authenticate
 from maitred.settings import get_settings
@@ -89,4 +90,4 @@ def test_demo_imports_the_sample_and_exits(cli: CliRunner) -> None:
 def test_migrate_reports_the_revision(cli: CliRunner) -> None:
     result = cli.invoke(app, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "revision 0002" in result.stdout
+    assert f"revision {migrate.head_revision()}" in result.stdout

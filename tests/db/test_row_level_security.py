@@ -22,6 +22,20 @@ def populate(db: Database, rid: UUID) -> str:
         allocate(conn, rid, table_id(conn, rid, "T1"), "hold", at(0), at(60))
         allocate(conn, rid, table_id(conn, rid, "T2"), "assignment", at(0), at(60))
         allocate(conn, rid, table_id(conn, rid, "T3"), "block", at(0), at(60))
+        conn.execute(
+            "INSERT INTO hold_log (restaurant_id, actor, booking_id) VALUES (%s, 'test', %s)",
+            [rid, rid],
+        )
+        conn.execute(
+            "INSERT INTO idempotency_keys (restaurant_id, idempotency_key, request_fingerprint,"
+            " response_status, response_body) VALUES (%s, 'k1', 'f', 200, '{}')",
+            [rid],
+        )
+        conn.execute(
+            "INSERT INTO capacity_outbox (restaurant_id, aggregate_id, event_type, dedupe_key,"
+            " payload) VALUES (%s, %s, 'test.event', 'd1', '{}')",
+            [rid, rid],
+        )
     return create_key(db, rid, Role.OWNER, "test").plaintext
 
 

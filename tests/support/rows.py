@@ -62,15 +62,16 @@ def allocate(
         )
     conn.execute(
         "INSERT INTO allocations (restaurant_id, table_id, kind, time_window, group_id,"
-        " booking_id, hold_id, expires_at)"
+        " booking_id, hold_id, expires_at, service_date)"
         " VALUES (%(rid)s, %(table)s, %(kind)s, %(window)s, %(group)s, %(booking_id)s,"
-        " %(hold_id)s, %(expires_at)s)",
+        " %(hold_id)s, %(expires_at)s, %(window_start)s::date)",
         {
             "rid": restaurant_id,
             "table": table,
             "kind": kind,
             "group": uuid4(),
             "window": Range(start, end, "[)"),
+            "window_start": start,
             **fields,
         },
     )

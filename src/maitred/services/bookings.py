@@ -80,6 +80,8 @@ def import_bookings(
                 "time_window": record.window.window,
                 "group_id": row["booking_id"],
                 "booking_id": row["booking_id"],
+                "service_date": record.window.service_date,
+                "created_by": "import",
             }
             for record, row in zip(records, rows, strict=True)
             if record.status in ACTIVE_STATUSES

@@ -36,15 +36,19 @@ def insert_bookings(conn: Connection, restaurant_id: UUID, bookings: list[Row]) 
 
 
 def insert_assignments(conn: Connection, restaurant_id: UUID, rows: list[Row]) -> None:
-    """Assignment allocations as rows of table_id, time_window, group_id, booking_id."""
+    """Assignment allocations as rows of table_id, time_window, group_id, booking_id,
+    service_date, and optionally created_by and override_reason."""
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO allocations (restaurant_id, table_id, kind, time_window, group_id,"
-            " booking_id)"
+            " booking_id, service_date, created_by, override_reason)"
             " VALUES (%(restaurant_id)s, %(table_id)s, 'assignment', %(time_window)s,"
-            " %(group_id)s, %(booking_id)s)",
+            " %(group_id)s, %(booking_id)s, %(service_date)s, %(created_by)s,"
+            " %(override_reason)s)",
             [
                 {
+                    "created_by": None,
+                    "override_reason": None,
                     **row,
                     "time_window": window_range(row["time_window"]),
                     "restaurant_id": restaurant_id,
