@@ -28,7 +28,7 @@ def populate(db: Database, rid: UUID) -> str:
         )
         conn.execute(
             "INSERT INTO idempotency_keys (restaurant_id, idempotency_key, request_fingerprint,"
-            " response_status, response_body) VALUES (%s, 'k1', 'f', 200, '{}')",
+            " outcome, response_body) VALUES (%s, 'k1', 'f', 'ok', '{}')",
             [rid],
         )
         conn.execute(

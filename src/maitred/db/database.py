@@ -83,3 +83,11 @@ def _connection(pool: ConnectionPool[Connection]) -> Iterator[Connection]:
 def open_database(settings: Settings, target: DatabaseTarget) -> Database:
     """The application pool for a resolved target, opened by entering it (`with`)."""
     return Database(target, settings)
+
+
+@contextmanager
+def savepoint(conn: Connection) -> Iterator[None]:
+    """A nested transaction: if its block fails, only its own writes are undone, and a driver
+    error arrives translated (a lost race as TableConflict)."""
+    with translate_errors(), conn.transaction():
+        yield

@@ -18,6 +18,7 @@ from maitred.domain.errors import (
     MaitredError,
     NotFound,
     TableConflict,
+    TransientConflict,
     ZoneMismatch,
 )
 
@@ -45,10 +46,10 @@ def translate(exc: psycopg.Error) -> MaitredError | None:
     if constraint in _CONSTRAINTS:
         return _fresh(_CONSTRAINTS[constraint])
     match exc:
-        case pg.ExclusionViolation() | pg.DeadlockDetected():
+        case pg.ExclusionViolation():
             return TableConflict()
-        case pg.SerializationFailure() | pg.LockNotAvailable():
-            return TableConflict("The tables changed while this was being decided; try again.")
+        case pg.DeadlockDetected() | pg.SerializationFailure() | pg.LockNotAvailable():
+            return TransientConflict()
         case pg.UniqueViolation():
             return Conflict()
         case pg.ForeignKeyViolation():

@@ -114,3 +114,135 @@ class ZoneMismatch(MaitredError):
 
     code = "ZONE_MISMATCH"
     default_message = "Those tables are in different zones."
+
+
+class IdempotencyKeyMissing(MaitredError):
+    """A confirm came without its Idempotency-Key."""
+
+    code = "IDEMPOTENCY_KEY_MISSING"
+    default_message = "An Idempotency-Key header is required."
+
+
+class IdempotencyKeyReused(MaitredError):
+    """The key was used before with a different request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+    default_message = "This Idempotency-Key was already used with a different request."
+
+
+class IdempotencyKeyInUse(MaitredError):
+    """A request with this key is still being processed."""
+
+    code = "IDEMPOTENCY_KEY_IN_USE"
+    default_message = "A request with this Idempotency-Key is still in progress."
+
+
+class HoldNotFound(MaitredError):
+    """No live hold has this id (never existed, released, swept or already confirmed)."""
+
+    code = "HOLD_NOT_FOUND"
+    default_message = "No such hold."
+
+
+class HoldExpired(MaitredError):
+    """The hold's time ran out before it was confirmed."""
+
+    code = "HOLD_EXPIRED"
+    default_message = "The hold has expired."
+
+
+class HoldAlreadyExtended(MaitredError):
+    """A hold may be extended once."""
+
+    code = "HOLD_ALREADY_EXTENDED"
+    default_message = "This hold was already extended once."
+
+
+class HoldBookingMismatch(MaitredError):
+    """The hold belongs to another booking than the one named."""
+
+    code = "HOLD_BOOKING_MISMATCH"
+    default_message = "The hold belongs to another booking."
+
+
+class PolicyDrift(MaitredError):
+    """What the hold was decided on (policy, tables, edges, party, window) has changed."""
+
+    code = "POLICY_DRIFT"
+    default_message = "What this hold was decided on has changed; plan it again."
+
+
+class StaleContext(MaitredError):
+    """The floor changed since the caller read its assignment context."""
+
+    code = "STALE_CONTEXT"
+    default_message = "The floor changed since you looked; refresh and try again."
+
+
+class BookingNotAssignable(MaitredError):
+    """The booking is in a state, or at a time, where it cannot get tables."""
+
+    code = "BOOKING_NOT_ASSIGNABLE"
+    default_message = "This booking cannot be given tables."
+
+
+class RateLimited(MaitredError):
+    """Too many holds; `details.retry_after_seconds` says when to try again."""
+
+    code = "RATE_LIMITED"
+    default_message = "Too many holds; try again later."
+
+
+class CapacityInsufficient(MaitredError):
+    code = "CAPACITY_INSUFFICIENT"
+    default_message = "Those tables do not seat the party."
+
+
+class SlackBudgetExceeded(MaitredError):
+    code = "SLACK_BUDGET_EXCEEDED"
+    default_message = "Those tables leave too many seats empty."
+
+
+class AdjacencyRequired(MaitredError):
+    code = "ADJACENCY_REQUIRED"
+    default_message = "Those tables are not adjacent as the policy requires."
+
+
+class TooManyTables(MaitredError):
+    code = "TOO_MANY_TABLES"
+    default_message = "That is more tables than the policy allows in one combination."
+
+
+class TableInactive(MaitredError):
+    code = "TABLE_INACTIVE"
+    default_message = "A table is out of service."
+
+
+class NotMergeable(MaitredError):
+    code = "NOT_MERGEABLE"
+    default_message = "A table cannot be pushed together with others."
+
+
+class TransientConflict(TableConflict):
+    """A deadlock or serialization failure: the same request may succeed when retried."""
+
+    default_message = "The tables changed while this was being decided; try again."
+
+
+def error_class(code: str) -> type[MaitredError]:
+    """An error class with this stable code and the plain constructor (message, **details), to
+    raise a stored error again with an identical body."""
+    pending: list[type[MaitredError]] = [MaitredError]
+    while pending:
+        cls = pending.pop(0)
+        if cls.code == code and cls.__init__ is MaitredError.__init__:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return MaitredError
+
+
+class BookingStateInvalid(MaitredError):
+    """The booking's status does not allow this (a completed booking cannot be cancelled)."""
+
+    code = "BOOKING_STATE_INVALID"
+    default_message = "The booking's status does not allow that."

@@ -1,17 +1,23 @@
-"""Booking use cases: import a bookings file, summarise a restaurant's days."""
+"""Booking use cases: create, read, list, import a bookings file, summarise the days."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, time
 from typing import Any
 from uuid import UUID, uuid4
 
 from maitred.db.database import Connection, Database
 from maitred.db.repositories import bookings as repo
+from maitred.db.repositories import outbox
 from maitred.domain.booking import ACTIVE_STATUSES
+from maitred.domain.errors import InvalidRequest, NotFound
+from maitred.domain.window import booking_window
 from maitred.formats.bookings_file import BookingRecord, parse_bookings
 from maitred.formats.problems import FileInvalid, Problem
+from maitred.services.floor import read_floor
 from maitred.services.venues import read_venue
+from maitred.services.views import View, booking_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +106,88 @@ def day_summary(db: Database, restaurant_id: UUID) -> list[dict[str, Any]]:
     """Active bookings and covers per service day and service."""
     with db.tenant(restaurant_id) as conn:
         return repo.day_summary(conn, restaurant_id)
+
+
+CREATABLE_STATUSES = ("pending", "confirmed", "seated")
+
+
+def create_booking(
+    db: Database,
+    restaurant_id: UUID,
+    defaults: dict[str, Any],
+    *,
+    party_size: int,
+    local_date: date,
+    local_time: time,
+    ref: str | None = None,
+    guest_name: str | None = None,
+    status: str = "pending",
+    duration_minutes: int | None = None,
+) -> View:
+    """A new booking with its window from the policy (no tables yet)."""
+    if status not in CREATABLE_STATUSES:
+        raise InvalidRequest(f"A booking cannot be created {status}.", status=status)
+    with db.tenant(restaurant_id) as conn:
+        floor = read_floor(conn, restaurant_id, defaults)
+        venue = floor.venue
+        found = booking_window(
+            venue.policy, venue.timezone, local_date, local_time, party_size, duration_minutes
+        )
+        booking_id = uuid4()
+        repo.insert_bookings(
+            conn,
+            restaurant_id,
+            [
+                {
+                    "booking_id": booking_id,
+                    "ref": ref,
+                    "party_size": party_size,
+                    "status": status,
+                    "local_date": local_date,
+                    "local_time": local_time,
+                    "service": found.service,
+                    "service_date": found.service_date,
+                    "duration_minutes": duration_minutes,
+                    "time_window": found.window,
+                    "pinned": False,
+                    "guest_name": guest_name,
+                }
+            ],
+        )
+        row = repo.get(conn, restaurant_id, booking_id)
+        assert row is not None
+        view = booking_view(row, venue)
+        outbox.add(
+            conn,
+            restaurant_id,
+            booking_id,
+            "booking.created",
+            f"booking.created:{booking_id}",
+            view,
+        )
+        return view
+
+
+def get_booking(
+    db: Database, restaurant_id: UUID, booking_id: UUID, defaults: dict[str, Any]
+) -> View:
+    with db.tenant(restaurant_id) as conn:
+        floor = read_floor(conn, restaurant_id, defaults)
+        row = repo.get(conn, restaurant_id, booking_id)
+        if row is None:
+            raise NotFound("No such booking.")
+        return booking_view(row, floor.venue)
+
+
+def list_bookings(
+    db: Database,
+    restaurant_id: UUID,
+    service_date: date,
+    defaults: dict[str, Any],
+    statuses: list[str] | None = None,
+) -> list[View]:
+    """A service day's bookings, by start time."""
+    with db.tenant(restaurant_id) as conn:
+        floor = read_floor(conn, restaurant_id, defaults)
+        rows = repo.of_day(conn, restaurant_id, service_date, statuses)
+        return [booking_view(row, floor.venue) for row in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -87,3 +88,71 @@ def day_summary(conn: Connection, restaurant_id: UUID) -> list[Row]:
         " GROUP BY service_date, service ORDER BY service_date, service",
         [restaurant_id],
     ).fetchall()
+
+
+_BOOKING = (
+    "b.booking_id, b.ref, b.party_size, b.status, b.local_date, b.local_time, b.service,"
+    " b.service_date, b.duration_minutes, b.time_window, b.pinned, b.guest_name, b.created_at,"
+    " b.updated_at,"
+    " coalesce((SELECT array_agg(a.table_id ORDER BY a.table_id) FROM allocations a"
+    "   WHERE a.restaurant_id = b.restaurant_id AND a.booking_id = b.booking_id"
+    "   AND a.kind = 'assignment'), '{}') AS table_ids"
+)
+
+
+def get(
+    conn: Connection, restaurant_id: UUID, booking_id: UUID, *, lock: bool = False
+) -> Row | None:
+    """A booking with the ids of the tables it is assigned to; `lock` takes its row lock."""
+    return conn.execute(
+        f"SELECT {_BOOKING} FROM bookings b WHERE b.restaurant_id = %s AND b.booking_id = %s"
+        + (" FOR UPDATE OF b" if lock else ""),
+        [restaurant_id, booking_id],
+    ).fetchone()
+
+
+def of_day(
+    conn: Connection, restaurant_id: UUID, service_date: date, statuses: list[str] | None = None
+) -> list[Row]:
+    """A service day's bookings (optionally only some statuses), by start time."""
+    return conn.execute(
+        f"SELECT {_BOOKING} FROM bookings b WHERE b.restaurant_id = %s AND b.service_date = %s"
+        " AND (%s::text[] IS NULL OR b.status = ANY(%s::text[]))"
+        " ORDER BY lower(b.time_window), b.ref, b.booking_id",
+        [restaurant_id, service_date, statuses, statuses],
+    ).fetchall()
+
+
+def around(conn: Connection, restaurant_id: UUID, window: Window) -> list[Row]:
+    """Active bookings whose windows overlap a window (widen it to cover a day)."""
+    return conn.execute(
+        f"SELECT {_BOOKING} FROM bookings b WHERE b.restaurant_id = %s"
+        " AND b.time_window && %s AND b.status IN ('pending', 'confirmed', 'seated')",
+        [restaurant_id, window_range(window)],
+    ).fetchall()
+
+
+def update(conn: Connection, restaurant_id: UUID, booking_id: UUID, **fields: Any) -> None:
+    """Set some of a booking's fields (names are this module's, never a caller's input)."""
+    allowed = {
+        "party_size",
+        "status",
+        "local_date",
+        "local_time",
+        "service",
+        "service_date",
+        "duration_minutes",
+        "time_window",
+        "pinned",
+        "guest_name",
+    }
+    names = sorted(fields)
+    if not names or not set(names) <= allowed:
+        raise ValueError(f"cannot update {names}")
+    values = {k: window_range(v) if isinstance(v, Window) else v for k, v in fields.items()}
+    assignments = ", ".join(f"{name} = %({name})s" for name in names)
+    conn.execute(
+        f"UPDATE bookings SET {assignments}, updated_at = now()"
+        " WHERE restaurant_id = %(rid)s AND booking_id = %(bid)s",
+        {**values, "rid": restaurant_id, "bid": booking_id},
+    )

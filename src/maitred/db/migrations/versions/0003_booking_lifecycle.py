@@ -85,7 +85,7 @@ CREATE TABLE idempotency_keys (
     restaurant_id        uuid NOT NULL REFERENCES restaurants (restaurant_id) ON DELETE CASCADE,
     idempotency_key      text NOT NULL CHECK (length(idempotency_key) BETWEEN 1 AND 255),
     request_fingerprint  text NOT NULL,
-    response_status      integer NOT NULL,
+    outcome              text NOT NULL,
     response_body        jsonb NOT NULL,
     created_at           timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT idempotency_keys_pkey PRIMARY KEY (restaurant_id, idempotency_key)

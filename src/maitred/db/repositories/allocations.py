@@ -1,0 +1,128 @@
+"""Allocations: the rows the exclusion constraint protects, the one source of occupancy."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from maitred.db.database import Connection
+from maitred.db.ranges import window_range
+from maitred.domain.window import Window
+
+Row = dict[str, Any]
+
+_COLUMNS = (
+    "allocation_id, table_id, kind, time_window, group_id, booking_id, hold_id, expires_at,"
+    " service_date, created_by, override_reason"
+)
+
+
+def live_around(conn: Connection, restaurant_id: UUID, window: Window) -> list[Row]:
+    """Allocations overlapping a window (widen it to cover a day), expired holds left out."""
+    return conn.execute(
+        f"SELECT {_COLUMNS} FROM allocations"
+        " WHERE restaurant_id = %s AND time_window && %s"
+        " AND (kind <> 'hold' OR expires_at > now())",
+        [restaurant_id, window_range(window)],
+    ).fetchall()
+
+
+def of_booking(conn: Connection, restaurant_id: UUID, booking_id: UUID) -> list[Row]:
+    return conn.execute(
+        f"SELECT {_COLUMNS} FROM allocations WHERE restaurant_id = %s AND booking_id = %s",
+        [restaurant_id, booking_id],
+    ).fetchall()
+
+
+def of_hold(conn: Connection, restaurant_id: UUID, hold_id: UUID) -> list[Row]:
+    return conn.execute(
+        f"SELECT {_COLUMNS} FROM allocations WHERE restaurant_id = %s AND hold_id = %s",
+        [restaurant_id, hold_id],
+    ).fetchall()
+
+
+def delete_expired_holds_on(
+    conn: Connection, restaurant_id: UUID, table_ids: list[UUID], window: Window
+) -> int:
+    """Remove expired holds occupying these tables in this window, so they never block.
+
+    Deleting the hold deletes all of its allocation rows (on every table it held).
+    """
+    result = conn.execute(
+        "DELETE FROM holds h WHERE h.restaurant_id = %(rid)s AND h.expires_at <= now()"
+        " AND h.hold_id IN (SELECT a.hold_id FROM allocations a"
+        "   WHERE a.restaurant_id = %(rid)s AND a.kind = 'hold' AND a.table_id = ANY(%(tables)s)"
+        "   AND a.time_window && %(window)s)",
+        {"rid": restaurant_id, "tables": table_ids, "window": window_range(window)},
+    )
+    return result.rowcount
+
+
+def insert(conn: Connection, restaurant_id: UUID, rows: list[Row]) -> None:
+    """Allocation rows: table_id, kind, time_window (Window), group_id, service_date and the
+    optional booking_id, hold_id, expires_at, created_by, override_reason."""
+    defaults = {
+        "booking_id": None,
+        "hold_id": None,
+        "expires_at": None,
+        "created_by": None,
+        "override_reason": None,
+    }
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO allocations (restaurant_id, table_id, kind, time_window, group_id,"
+            " booking_id, hold_id, expires_at, service_date, created_by, override_reason)"
+            " VALUES (%(restaurant_id)s, %(table_id)s, %(kind)s, %(time_window)s, %(group_id)s,"
+            " %(booking_id)s, %(hold_id)s, %(expires_at)s, %(service_date)s, %(created_by)s,"
+            " %(override_reason)s)",
+            [
+                {
+                    **defaults,
+                    **row,
+                    "time_window": window_range(row["time_window"]),
+                    "restaurant_id": restaurant_id,
+                }
+                for row in rows
+            ],
+        )
+
+
+def hold_to_assignment(conn: Connection, restaurant_id: UUID, hold_id: UUID) -> int:
+    """Turn a hold's rows into assignment rows in place: the tables are never free between."""
+    return conn.execute(
+        "UPDATE allocations SET kind = 'assignment', hold_id = NULL, expires_at = NULL"
+        " WHERE restaurant_id = %s AND hold_id = %s AND kind = 'hold'",
+        [restaurant_id, hold_id],
+    ).rowcount
+
+
+def delete_assignments(
+    conn: Connection, restaurant_id: UUID, booking_id: UUID, table_id: UUID | None = None
+) -> int:
+    """Remove a booking's assignment rows, on one table or all of them."""
+    return conn.execute(
+        "DELETE FROM allocations WHERE restaurant_id = %s AND booking_id = %s"
+        " AND kind = 'assignment' AND (%s::uuid IS NULL OR table_id = %s::uuid)",
+        [restaurant_id, booking_id, table_id, table_id],
+    ).rowcount
+
+
+def move_booking_window(
+    conn: Connection, restaurant_id: UUID, booking_id: UUID, window: Window, service_date: date
+) -> int:
+    """Give a booking's assignment rows a new window (the constraint checks the new one)."""
+    return conn.execute(
+        "UPDATE allocations SET time_window = %s, service_date = %s"
+        " WHERE restaurant_id = %s AND booking_id = %s AND kind = 'assignment'",
+        [window_range(window), service_date, restaurant_id, booking_id],
+    ).rowcount
+
+
+def context_version(conn: Connection, restaurant_id: UUID, service_date: date) -> int:
+    """The version of a service day's allocations (0 before any allocation that day)."""
+    row = conn.execute(
+        "SELECT version FROM context_versions WHERE restaurant_id = %s AND service_date = %s",
+        [restaurant_id, service_date],
+    ).fetchone()
+    return 0 if row is None else int(row["version"])
