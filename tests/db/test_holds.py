@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, time
+from datetime import time
 from typing import Any
 from uuid import UUID
 
@@ -22,38 +22,12 @@ from maitred.domain.errors import (
     TableConflict,
 )
 from maitred.services import holds
-from maitred.services.bookings import create_booking
-
-HOST = Actor("key:host", Role.HOST)
-FRIDAY = date(2026, 11, 27)
+from support.lifecycle import FRIDAY, HOST, book, expire_holds, ids, labels
 
 
 @pytest.fixture
 def rid(make_restaurant: Callable[[str], UUID]) -> UUID:
     return make_restaurant("Corner House")
-
-
-def book(db: Database, rid: UUID, party: int, at: time = time(19, 0), **kw: Any) -> UUID:
-    view = create_booking(db, rid, {}, party_size=party, local_date=FRIDAY, local_time=at, **kw)
-    return UUID(view["id"])
-
-
-def ids(db: Database, rid: UUID) -> dict[str, str]:
-    with db.tenant(rid) as conn:
-        rows = conn.execute("SELECT label, table_id FROM dining_tables").fetchall()
-    return {r["label"]: str(r["table_id"]) for r in rows}
-
-
-def labels(view: dict[str, Any]) -> list[str]:
-    return [t["label"] for t in view["tables"]]
-
-
-def expire_holds(test_db: Any) -> None:
-    with test_db.owner() as conn:
-        conn.execute("UPDATE holds SET created_at = now() - interval '2 hours',"
-                     " expires_at = now() - interval '1 second'")
-        conn.execute("UPDATE allocations SET expires_at = now() - interval '1 second'"
-                     " WHERE kind = 'hold'")
 
 
 def test_quote_holds_the_best_plan_and_ranks_the_rest(db: Database, rid: UUID) -> None:
@@ -153,14 +127,17 @@ def test_a_manual_hold_reports_every_broken_rule(db: Database, rid: UUID) -> Non
     with pytest.raises(CapacityInsufficient) as small:
         holds.hold_tables(db, rid, book(db, rid, 5), [t["T3"]], HOST, {})
     assert {c["code"] for c in small.value.details["checks"]} == {
-        "CAPACITY_INSUFFICIENT", "PARTY_SIZE_OUT_OF_RANGE"}
+        "CAPACITY_INSUFFICIENT",
+        "PARTY_SIZE_OUT_OF_RANGE",
+    }
     assert small.value.details["alternatives"][0]["tables"] == ["B1"]
 
 
 def test_a_conflict_names_tables_and_windows_but_no_guest(db: Database, rid: UUID) -> None:
     t = ids(db, rid)
-    holds.hold_tables(db, rid, book(db, rid, 6, ref="SECRET-REF", guest_name="Ada Lovelace"),
-                      [t["B1"]], HOST, {})
+    holds.hold_tables(
+        db, rid, book(db, rid, 6, ref="SECRET-REF", guest_name="Ada Lovelace"), [t["B1"]], HOST, {}
+    )
     with pytest.raises(TableConflict) as caught:
         holds.hold_tables(db, rid, book(db, rid, 5, time(20, 0)), [t["B1"]], HOST, {})
     details = caught.value.details
@@ -197,8 +174,10 @@ def test_holds_per_booking_are_rate_limited(db: Database, rid: UUID) -> None:
 
 def test_an_actors_live_holds_are_capped(db: Database, rid: UUID, test_db: Any) -> None:
     with test_db.owner() as conn:
-        conn.execute("UPDATE policies SET document = document || "
-                     "'{\"hold_rate_limit\": {\"max_live_holds\": 2}}'")
+        conn.execute(
+            "UPDATE policies SET document = document || "
+            '\'{"hold_rate_limit": {"max_live_holds": 2}}\''
+        )
     t = ids(db, rid)
     holds.hold_tables(db, rid, book(db, rid, 2), [t["T1"]], HOST, {})
     holds.hold_tables(db, rid, book(db, rid, 2), [t["T2"]], HOST, {})
