@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from maitred.cli.bench import bench_app
 from maitred.cli.database import bookings_app, keys_app, migrate_command, venue_app
 from maitred.cli.demo import demo_command
+from maitred.cli.plan import plan_app
 
 app = typer.Typer(
     name="maitred",
@@ -19,6 +21,8 @@ app.command("demo")(demo_command)
 app.add_typer(venue_app, name="venue")
 app.add_typer(bookings_app, name="bookings")
 app.add_typer(keys_app, name="keys")
+app.add_typer(plan_app, name="plan")
+app.add_typer(bench_app, name="bench")
 
 
 def main() -> None:
