@@ -16,8 +16,10 @@ MANAGER = Actor("key:manager", Role.MANAGER)
 FRIDAY = date(2026, 11, 27)
 
 
-def book(db: Database, rid: UUID, party: int, at: time = time(19, 0), **kw: Any) -> UUID:
-    view = create_booking(db, rid, {}, party_size=party, local_date=FRIDAY, local_time=at, **kw)
+def book(
+    db: Database, rid: UUID, party: int, at: time = time(19, 0), day: date = FRIDAY, **kw: Any
+) -> UUID:
+    view = create_booking(db, rid, {}, party_size=party, local_date=day, local_time=at, **kw)
     return UUID(view["id"])
 
 
