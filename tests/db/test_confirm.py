@@ -8,9 +8,12 @@ from datetime import time
 from typing import Any
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from maitred.db.database import Database
+from maitred.db.repositories import idempotency
 from maitred.domain import errors
 from maitred.services import holds
 from maitred.services.confirm import confirm_hold
@@ -114,6 +117,20 @@ def test_concurrent_confirms_with_one_key_end_with_one_result(db: Database, rid:
     assert all(body == bodies[0] for body in bodies)
     assert {r for r in results if not isinstance(r, dict)} <= {"IDEMPOTENCY_KEY_IN_USE"}
     assert confirm(db, rid, hold, "key-race") == bodies[0]
+
+
+def test_a_key_still_in_flight_is_in_use(db: Database, rid: UUID, test_db: Any) -> None:
+    hold = held(db, rid, 2, ["T1"])
+    # A first request with key-1, mid-transaction on another connection.
+    with psycopg.connect(test_db.app_conninfo, row_factory=dict_row) as other:
+        other.execute("SELECT set_config('app.restaurant_id', %s, true)", [str(rid)])
+        assert idempotency.try_lock(other, rid, "key-1")
+        assert error_body(lambda: confirm(db, rid, hold, "key-1"))["code"] == (
+            "IDEMPOTENCY_KEY_IN_USE"
+        )
+        assert confirm(db, rid, hold, "key-2")["tables"]  # other keys are free
+    body = error_body(lambda: confirm(db, rid, hold, "key-1"))  # the first ended: a new request
+    assert body["code"] == "HOLD_NOT_FOUND"
 
 
 def test_refusals_are_stored_and_replayed(db: Database, rid: UUID, test_db: Any) -> None:

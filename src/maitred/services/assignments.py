@@ -20,7 +20,13 @@ from maitred.db.repositories import holds as hold_rows
 from maitred.db.repositories import outbox
 from maitred.domain.actors import Actor
 from maitred.domain.booking import ACTIVE_STATUSES
-from maitred.domain.errors import BookingNotAssignable, Forbidden, NotFound, TableConflict
+from maitred.domain.errors import (
+    BookingNotAssignable,
+    Forbidden,
+    NotFound,
+    TableConflict,
+    TransientConflict,
+)
 from maitred.domain.venue import Table
 from maitred.planning.selection import SelectionResult, SlackRule, check_selection
 from maitred.services.floor import Floor, read_floor, read_live_day, to_allocation
@@ -248,6 +254,8 @@ def assign_tables(
         reason = _refuse_unless_overridden(result, actor, override_reason, floor, conn, row)
         try:
             write_assignment(conn, floor, row, table_ids, actor, reason)
+        except TransientConflict:
+            raise  # a deadlock: the whole request is tried again
         except TableConflict as exc:
             raise conflict_details(conn, floor, row, table_ids) from exc
         return _assignment_event(

@@ -28,6 +28,7 @@ from maitred.domain.errors import (
     RateLimited,
     StaleContext,
     TableConflict,
+    TransientConflict,
 )
 from maitred.domain.holds import decision_fingerprint
 from maitred.domain.policy import Policy
@@ -35,6 +36,7 @@ from maitred.planning.quote import quote
 from maitred.planning.request import QuoteRequest
 from maitred.planning.selection import SlackRule, check_selection
 from maitred.services.floor import Floor, read_floor, read_live_day
+from maitred.services.retry import retry_transient
 from maitred.services.selection import conflict_details, selection_error
 from maitred.services.views import View, hold_view
 
@@ -213,6 +215,7 @@ def _plan_view(plan: Any) -> View:
     return {**plan.to_json(), "table_ids": list(plan.table_ids)}
 
 
+@retry_transient
 def hold_tables(
     db: Database,
     restaurant_id: UUID,
@@ -240,6 +243,8 @@ def hold_tables(
         ttl = hold_ttl(floor.venue.policy, ttl_seconds)
         try:
             return place_hold(conn, floor, row, sorted(set(table_ids)), actor, ttl)
+        except TransientConflict:
+            raise  # a deadlock: the whole request is tried again
         except TableConflict as exc:
             raise conflict_details(conn, floor, row, table_ids) from exc
 
