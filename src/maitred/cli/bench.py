@@ -44,7 +44,7 @@ def planner_command(
     max_tables: Annotated[
         int, typer.Option("--k", min=1, max=6, help="Max tables per combination.")
     ] = 4,
-    quotes: Annotated[int, typer.Option(min=1, help="Quotes timed per floor and day.")] = 200,
+    quotes: Annotated[int, typer.Option(min=1, help="Quotes timed per floor and day.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the floors, days and requests.")] = 1,
 ) -> None:
     """Quote latency (p50/p99) against a naive depth-first baseline, on the same requests."""

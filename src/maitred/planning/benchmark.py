@@ -51,25 +51,52 @@ class BenchCase:
 
 
 @dataclass(frozen=True, slots=True)
+class Sample:
+    """One request: milliseconds for the planner (with and without the day's waiting bookings
+    to score damage against) and the baseline, and whether it had plans."""
+
+    planner_ms: float
+    planner_alone_ms: float
+    baseline_ms: float
+    seated: bool
+
+
+@dataclass(frozen=True, slots=True)
 class BenchResult:
     case: BenchCase
-    quotes: int
     merges: int
     index_ms: float
     snapshot_ms: float
-    empty_quotes: int
-    planner_p50_ms: float
-    planner_p99_ms: float
-    baseline_p50_ms: float
-    baseline_p99_ms: float
+    samples: tuple[Sample, ...]
 
     @property
-    def ratio_p50(self) -> float:
-        return self.baseline_p50_ms / self.planner_p50_ms
+    def quotes(self) -> int:
+        return len(self.samples)
 
     @property
-    def ratio_p99(self) -> float:
-        return self.baseline_p99_ms / self.planner_p99_ms
+    def empty_quotes(self) -> int:
+        return sum(1 for sample in self.samples if not sample.seated)
+
+    def planner_ms(self, fraction: float) -> float:
+        return percentile([sample.planner_ms for sample in self.samples], fraction)
+
+    def baseline_ms(self, fraction: float) -> float:
+        return percentile([sample.baseline_ms for sample in self.samples], fraction)
+
+    def ratio(self, fraction: float) -> float:
+        return self.baseline_ms(fraction) / self.planner_ms(fraction)
+
+    def median_ratio(self, seated: bool, damage: bool = True) -> float | None:
+        """The p50 ratio over the quotes that had plans (or had none), if there were any.
+
+        Without `damage`, the planner's time is that of the same quote given no day, so it
+        skips the damage term as the baseline does.
+        """
+        chosen = [sample for sample in self.samples if sample.seated is seated]
+        if not chosen:
+            return None
+        spent = [s.planner_ms if damage else s.planner_alone_ms for s in chosen]
+        return percentile([sample.baseline_ms for sample in chosen], 0.5) / percentile(spent, 0.5)
 
 
 class BaselineMismatch(AssertionError):
@@ -103,22 +130,19 @@ def _timed(call: Callable[[], T]) -> tuple[float, T]:
     return (time.perf_counter_ns() - started) / 1e6, result
 
 
-def run_case(case: BenchCase, quotes: int = 200, seed: int = 1) -> BenchResult:
+def run_case(case: BenchCase, quotes: int = 1000, seed: int = 1) -> BenchResult:
     """Time `quotes` quotes on one floor and day, planner and baseline side by side."""
     venue = synthetic_floor(FloorShape(case.tables, case.max_tables), seed)
     index_ms, index = _timed(lambda: CombinationIndex.build(venue))
     bookings = _day_state(index, case.bookings, seed)
     allocations = booking_allocations(bookings)
     snapshot_ms, (occupancy, day) = _timed(lambda: _snapshot(index, bookings))
-    planner: list[float] = []
-    baseline: list[float] = []
-    empty = 0
+    samples = []
     gc.collect()
     for request in _requests(quotes, seed):
-        spent, answer = _timed(partial(quote, index, occupancy, request, day))
-        planner.append(spent)
-        empty += 0 if answer.plans else 1
-        spent, naive = _timed(
+        planner_ms, answer = _timed(partial(quote, index, occupancy, request, day))
+        alone_ms, _ = _timed(partial(quote, index, occupancy, request, None))
+        baseline_ms, naive = _timed(
             partial(
                 baseline_quote,
                 venue,
@@ -128,20 +152,9 @@ def run_case(case: BenchCase, quotes: int = 200, seed: int = 1) -> BenchResult:
                 request.local_time,
             )
         )
-        baseline.append(spent)
         _agree(index, occupancy, request, answer, naive)
-    return BenchResult(
-        case,
-        quotes,
-        index.merge_count,
-        index_ms,
-        snapshot_ms,
-        empty,
-        percentile(planner, 0.5),
-        percentile(planner, 0.99),
-        percentile(baseline, 0.5),
-        percentile(baseline, 0.99),
-    )
+        samples.append(Sample(planner_ms, alone_ms, baseline_ms, bool(answer.plans)))
+    return BenchResult(case, index.merge_count, index_ms, snapshot_ms, tuple(samples))
 
 
 def _snapshot(index: CombinationIndex, bookings: list[Booking]) -> tuple[Occupancy, DayBookings]:
@@ -171,7 +184,7 @@ def run(
     tables: Iterable[int] = DEFAULT_TABLES,
     bookings: Iterable[int] = DEFAULT_BOOKINGS,
     max_tables: int = 4,
-    quotes: int = 200,
+    quotes: int = 1000,
     seed: int = 1,
     progress: Callable[[BenchResult], None] | None = None,
 ) -> list[BenchResult]:
@@ -188,8 +201,13 @@ def run(
 HEADER = (
     "| tables | bookings | k | merges | index ms | snapshot ms | quotes (empty) "
     "| planner p50 ms | planner p99 ms | baseline p50 ms | baseline p99 ms "
-    "| ratio p50 | ratio p99 |"
+    "| ratio p50 | ratio p99 | ratio p50 with plans | same, no damage term "
+    "| ratio p50 empty |"
 )
+
+
+def _times(ratio: float | None) -> str:
+    return "–" if ratio is None else f"{ratio:.0f}x"
 
 
 def table_row(result: BenchResult) -> str:
@@ -198,9 +216,12 @@ def table_row(result: BenchResult) -> str:
         f"| {case.tables} | {case.bookings} | {case.max_tables} | {result.merges} "
         f"| {result.index_ms:.1f} | {result.snapshot_ms:.1f} "
         f"| {result.quotes} ({result.empty_quotes}) "
-        f"| {result.planner_p50_ms:.3f} | {result.planner_p99_ms:.3f} "
-        f"| {result.baseline_p50_ms:.2f} | {result.baseline_p99_ms:.2f} "
-        f"| {result.ratio_p50:.0f}x | {result.ratio_p99:.0f}x |"
+        f"| {result.planner_ms(0.5):.3f} | {result.planner_ms(0.99):.3f} "
+        f"| {result.baseline_ms(0.5):.2f} | {result.baseline_ms(0.99):.2f} "
+        f"| {_times(result.ratio(0.5))} | {_times(result.ratio(0.99))} "
+        f"| {_times(result.median_ratio(True))} "
+        f"| {_times(result.median_ratio(True, damage=False))} "
+        f"| {_times(result.median_ratio(False))} |"
     )
 
 

@@ -109,6 +109,7 @@ class CombinationIndex:
     singles: tuple[Combination, ...]
     merges_by_capacity: dict[int, tuple[Combination, ...]]
     active_mask: int
+    capacity_masks: dict[int, int]  # by seats, the mask of the active tables with that many
     _by_party: dict[int, tuple[CandidateGroup, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -126,7 +127,10 @@ class CombinationIndex:
             by_capacity.setdefault(merge.capacity, []).append(merge)
         frozen = {capacity: tuple(found) for capacity, found in by_capacity.items()}
         active = sum(single.mask for single in singles)
-        return cls(venue, tables, positions, neighbours, singles, frozen, active)
+        sizes: dict[int, int] = {}
+        for single in singles:
+            sizes[single.capacity] = sizes.get(single.capacity, 0) | single.mask
+        return cls(venue, tables, positions, neighbours, singles, frozen, active, sizes)
 
     @property
     def max_tables(self) -> int:

@@ -61,8 +61,8 @@ class Occupancy:
         self._starts: dict[str, list[int]] = {}
         self._reach: dict[str, list[int]] = {}  # running max of the ends, in start order
         self._allocations: dict[str, list[tuple[int, int, Allocation]]] = {}
-        self._touched: dict[int, int] = {}
-        self._covered: dict[int, int] = {}
+        self._touched = _Buckets()
+        self._covered = _Buckets()
         self.booking_ids: set[str] = set()
 
     @classmethod
@@ -86,8 +86,8 @@ class Occupancy:
         twin._starts = {table: list(found) for table, found in self._starts.items()}
         twin._reach = {table: list(found) for table, found in self._reach.items()}
         twin._allocations = {table: list(found) for table, found in self._allocations.items()}
-        twin._touched = dict(self._touched)
-        twin._covered = dict(self._covered)
+        twin._touched = self._touched.copy()
+        twin._covered = self._covered.copy()
         twin.booking_ids = set(self.booking_ids)
         return twin
 
@@ -105,10 +105,8 @@ class Occupancy:
         if position is None:
             return
         bit = 1 << position
-        for bucket in range(start // BUCKET, (end - 1) // BUCKET + 1):
-            self._touched[bucket] = self._touched.get(bucket, 0) | bit
-        for bucket in range(-(-start // BUCKET), end // BUCKET):
-            self._covered[bucket] = self._covered.get(bucket, 0) | bit
+        self._touched.mark(start // BUCKET, (end - 1) // BUCKET + 1, bit)
+        self._covered.mark(-(-start // BUCKET), end // BUCKET, bit)
 
     def _reindex(self, table_id: str) -> None:
         found = self._allocations[table_id]
@@ -132,10 +130,8 @@ class Occupancy:
         """The mask of tables busy at some moment of `[start, end)`."""
         first, last = start // BUCKET, (end - 1) // BUCKET
         touched, covered = self._touched, self._covered
-        busy = covered.get(first, 0) | covered.get(last, 0)
-        for bucket in range(first + 1, last):
-            busy |= touched.get(bucket, 0)
-        edges = (touched.get(first, 0) | touched.get(last, 0)) & ~busy
+        busy = covered.get(first) | covered.get(last) | touched.union(first + 1, last)
+        edges = (touched.get(first) | touched.get(last)) & ~busy
         for position in bits(edges):
             if self.is_busy(self._ids[position], start, end):
                 busy |= 1 << position
@@ -153,3 +149,44 @@ class Occupancy:
     def allocations(self) -> list[Allocation]:
         """Every allocation indexed, by table then start."""
         return [item[2] for table in sorted(self._allocations) for item in self._allocations[table]]
+
+
+class _Buckets:
+    """A mask per 5-minute bucket, in a list that grows to cover the buckets marked."""
+
+    __slots__ = ("_base", "_masks")
+
+    def __init__(self) -> None:
+        self._base = 0
+        self._masks: list[int] = []
+
+    def copy(self) -> _Buckets:
+        twin = _Buckets()
+        twin._base, twin._masks = self._base, list(self._masks)
+        return twin
+
+    def mark(self, first: int, stop: int, bit: int) -> None:
+        """OR `bit` into buckets `first` up to (not including) `stop`."""
+        if stop <= first:
+            return
+        if not self._masks:
+            self._base = first
+        if first < self._base:
+            self._masks[:0] = [0] * (self._base - first)
+            self._base = first
+        if stop - self._base > len(self._masks):
+            self._masks.extend([0] * (stop - self._base - len(self._masks)))
+        masks, base = self._masks, self._base
+        for bucket in range(first - base, stop - base):
+            masks[bucket] |= bit
+
+    def get(self, bucket: int) -> int:
+        offset = bucket - self._base
+        return self._masks[offset] if 0 <= offset < len(self._masks) else 0
+
+    def union(self, first: int, stop: int) -> int:
+        """The OR of buckets `first` up to (not including) `stop`."""
+        found = 0
+        for mask in self._masks[max(0, first - self._base) : max(0, stop - self._base)]:
+            found |= mask
+        return found

@@ -15,7 +15,6 @@ The order, most important first:
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -25,7 +24,7 @@ from maitred.planning.damage import Threat, threats, unseatable_count
 from maitred.planning.day import DayBookings
 from maitred.planning.occupancy import Occupancy, span
 from maitred.planning.request import PlanRequest
-from maitred.planning.rules import LabelKey, bits
+from maitred.planning.rules import LabelKey
 from maitred.planning.search import FreeGroup, blocked_mask, free_in
 
 
@@ -197,13 +196,19 @@ def _scorer(
     blocked: int,
     groups: list[FreeGroup],
 ) -> _Scorer:
-    usable = index.active_mask & ~blocked
-    free_of_capacity = Counter(index.tables[position].capacity for position in bits(usable))
+    free_of_capacity = {
+        capacity: (mask & ~blocked).bit_count() for capacity, mask in index.capacity_masks.items()
+    }
+    free_of_capacity = {capacity: count for capacity, count in free_of_capacity.items() if count}
     scale = math.lcm(*free_of_capacity.values()) if free_of_capacity else 1
     weight = {capacity: scale // count for capacity, count in free_of_capacity.items()}
     found = None
     if day is not None:
         largest = max(group.size for group in groups)
+        tables = 0
+        for group in groups:
+            for combination in group.combinations:
+                tables |= combination.mask
         window = span(request.window)
-        found = threats(index, occupancy, day, window, request.booking_id, largest)
+        found = threats(index, occupancy, day, window, request.booking_id, largest, tables)
     return _Scorer(index, request, weight, scale, found)
