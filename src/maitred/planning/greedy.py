@@ -31,16 +31,17 @@ def plan_day(
     """Seat every active booking of the day that has no tables yet.
 
     Bookings that already have tables (pinned or assigned) keep them. `allocations` are the
-    day's other occupants: blocks and holds of bookings not being planned.
+    day's other occupants (blocks, holds); the holds of the bookings being planned are left
+    out, since those bookings are planned afresh.
     """
     venue = index.venue
     active = [booking for booking in bookings if booking.active]
     kept = [booking for booking in active if booking.tables]
-    occupancy = Occupancy.from_allocations(
-        index.positions, [*allocations, *booking_allocations(kept)]
-    )
-    day = DayBookings.build(active, venue.policy, venue.timezone)
     waiting = [booking for booking in active if not booking.tables]
+    planned = {booking.id for booking in waiting}
+    others = [a for a in allocations if a.booking_id is None or a.booking_id not in planned]
+    occupancy = Occupancy.from_allocations(index.positions, [*others, *booking_allocations(kept)])
+    day = DayBookings.build(active, venue.policy, venue.timezone)
     assignments = [_kept(index, booking) for booking in kept]
     unseated = []
     for booking in hardest_first(index, occupancy, waiting):

@@ -134,3 +134,12 @@ def test_an_empty_day() -> None:
         "seated_covers": 0,
         "seat_utilisation": 0.0,
     }
+
+
+def test_a_bookings_own_hold_does_not_keep_it_from_its_tables() -> None:
+    index = CombinationIndex.build(venue([table("T1", 4)]))
+    own = busy("T1", at(19), AllocationKind.HOLD, booking_id="a")
+    other = busy("T1", at(21), AllocationKind.HOLD, booking_id="z")
+    plan = plan_day(index, [booking("a", 4, at(19)), booking("b", 4, at(21))], [own, other])
+    assert [a.booking.id for a in plan.assignments] == ["a"]
+    assert [u.booking.id for u in plan.unseated] == ["b"]
