@@ -35,7 +35,7 @@ def planner_plans(floor: Venue, scenario: Scenario) -> set[frozenset[str]]:
     return {frozenset(c.table_ids) for c in feasible_combinations(index, occupancy, request)}
 
 
-@settings(max_examples=250, derandomize=True, deadline=None)
+@settings(max_examples=500, derandomize=True, deadline=None)
 @given(scenarios())
 def test_plans_equal_brute_force_in_every_mode(scenario: Scenario) -> None:
     for mode in MODES:
