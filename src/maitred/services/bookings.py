@@ -123,6 +123,7 @@ def create_booking(
     guest_name: str | None = None,
     status: str = "pending",
     duration_minutes: int | None = None,
+    created_by: str | None = None,
 ) -> View:
     """A new booking with its window from the policy (no tables yet)."""
     if status not in CREATABLE_STATUSES:
@@ -151,6 +152,7 @@ def create_booking(
                     "time_window": found.window,
                     "pinned": False,
                     "guest_name": guest_name,
+                    "created_by": created_by,
                 }
             ],
         )

@@ -20,13 +20,15 @@ def insert_bookings(conn: Connection, restaurant_id: UUID, bookings: list[Row]) 
         cur.executemany(
             "INSERT INTO bookings (restaurant_id, booking_id, ref, party_size, status,"
             " local_date, local_time, service, service_date, duration_minutes, time_window,"
-            " pinned, guest_name)"
+            " pinned, guest_name, created_by)"
             " VALUES (%(restaurant_id)s, %(booking_id)s, %(ref)s, %(party_size)s, %(status)s,"
             " %(local_date)s, %(local_time)s, %(service)s, %(service_date)s,"
-            " %(duration_minutes)s, %(time_window)s, %(pinned)s, %(guest_name)s)",
+            " %(duration_minutes)s, %(time_window)s, %(pinned)s, %(guest_name)s,"
+            " %(created_by)s)",
             [
                 {
                     "guest_name": None,
+                    "created_by": None,
                     **b,
                     "time_window": window_range(b["time_window"]),
                     "restaurant_id": restaurant_id,
@@ -93,7 +95,7 @@ def day_summary(conn: Connection, restaurant_id: UUID) -> list[Row]:
 _BOOKING = (
     "b.booking_id, b.ref, b.party_size, b.status, b.local_date, b.local_time, b.service,"
     " b.service_date, b.duration_minutes, b.time_window, b.pinned, b.guest_name, b.created_at,"
-    " b.updated_at,"
+    " b.updated_at, b.created_by,"
     " coalesce((SELECT array_agg(a.table_id ORDER BY a.table_id) FROM allocations a"
     "   WHERE a.restaurant_id = b.restaurant_id AND a.booking_id = b.booking_id"
     "   AND a.kind = 'assignment'), '{}') AS table_ids"

@@ -40,6 +40,9 @@ UPDATE allocations a SET service_date = (lower(a.time_window) AT TIME ZONE r.tim
 ALTER TABLE allocations ALTER COLUMN service_date SET NOT NULL;
 CREATE INDEX allocations_day_idx ON allocations (restaurant_id, service_date);
 
+-- Who created a booking (an API key's actor id): the online role may act on its own only.
+ALTER TABLE bookings ADD COLUMN created_by text CHECK (length(created_by) <= 200);
+
 ALTER TABLE holds
     ADD COLUMN party_size integer CHECK (party_size >= 1),
     ADD COLUMN time_window tstzrange,
@@ -134,6 +137,7 @@ DROP INDEX holds_actor_idx;
 ALTER TABLE holds DROP COLUMN party_size, DROP COLUMN time_window, DROP COLUMN ttl_seconds;
 ALTER TABLE allocations DROP COLUMN service_date, DROP COLUMN created_by,
     DROP COLUMN override_reason;
+ALTER TABLE bookings DROP COLUMN created_by;
 """
 
 
