@@ -65,10 +65,12 @@ def test_keys_create_prints_the_key_alone_on_the_last_line(cli: CliRunner, test_
 def test_an_invalid_file_lists_its_problems_and_exits_2(cli: CliRunner, tmp_path: Path) -> None:
     broken = tmp_path / "floor.yaml"
     text = (SAMPLES / "corner_house.yaml").read_text()
+    sixes = text.count("capacity: 6, min_party: 3}")
+    assert sixes >= 2
     broken.write_text(text.replace("capacity: 6, min_party: 3}", "capacity: 6, min_party: 9}"))
     result = cli.invoke(app, ["venue", "import", str(broken)])
     assert result.exit_code == 2
-    assert result.output.count("PARTY_LIMITS_INVALID") == 3
+    assert result.output.count("PARTY_LIMITS_INVALID") == sixes
 
 
 def test_unknown_restaurant_is_not_found(cli: CliRunner) -> None:

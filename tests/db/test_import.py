@@ -68,10 +68,10 @@ def test_sample_bookings_import_with_their_pinned_tables(db: Database, test_db: 
             " JOIN dining_tables t USING (restaurant_id, table_id) ORDER BY b.ref, t.label"
         ).fetchall()
     assert [(r["ref"], r["label"]) for r in rows] == [
-        ("F001", "M17"),
-        ("F013", "B7"),
-        ("F013", "B8"),
-        ("F031", "M19"),
+        ("F023", "M17"),
+        ("F036", "M15"),
+        ("F128", "B7"),
+        ("F128", "B8"),
     ]
     assert all(r["kind"] == "assignment" and r["same_window"] for r in rows)
 

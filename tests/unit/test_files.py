@@ -194,4 +194,5 @@ def test_the_sample_friday_is_a_busy_dinner() -> None:
     bookings = load_bookings(SAMPLES / "friday.csv", floor)
     assert len(bookings) == 150
     assert {b.service for b in bookings} == {"dinner"}
-    assert sum(b.party_size for b in bookings if b.active) > 400
+    assert sum(b.party_size for b in bookings if b.active) > 350
+    assert sum(1 for b in bookings if b.pinned) == 3

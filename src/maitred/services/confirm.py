@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -63,26 +64,38 @@ def _held_tables(conn: Connection, floor: Floor, hold: dict[str, Any]) -> list[s
     return sorted(str(row["table_id"]) for row in rows)
 
 
+@dataclass(frozen=True, slots=True)
+class ConfirmRequest:
+    """What a confirm asks; `owner`, when set, is the only actor whose bookings it may touch."""
+
+    hold_id: UUID
+    booking_id: UUID | None = None
+    context_version: int | None = None
+    owner: str | None = None
+
+    def fingerprint(self) -> str:
+        return request_fingerprint(self.hold_id, self.booking_id, self.context_version)
+
+
 def _check_hold(
-    conn: Connection,
-    floor: Floor,
-    hold_id: UUID,
-    booking_id: UUID | None,
-    context_version: int | None,
+    conn: Connection, floor: Floor, request: ConfirmRequest
 ) -> tuple[dict[str, Any], list[str]]:
-    rid = floor.restaurant_id
+    rid, hold_id = floor.restaurant_id, request.hold_id
     hold = hold_rows.get(conn, rid, hold_id, lock=True)
-    if hold is None:
+    booking = None if hold is None else booking_rows.get(conn, rid, hold["booking_id"], lock=True)
+    if (
+        hold is None
+        or booking is None
+        or (request.owner is not None and booking["created_by"] != request.owner)
+    ):
         raise errors.HoldNotFound(hold_id=str(hold_id))
-    if booking_id is not None and hold["booking_id"] != booking_id:
+    if request.booking_id is not None and hold["booking_id"] != request.booking_id:
         raise errors.HoldBookingMismatch(hold_id=str(hold_id))
     if hold["expired"]:
         raise errors.HoldExpired(hold_id=str(hold_id), expired_at=hold["expires_at"].isoformat())
-    booking = booking_rows.get(conn, rid, hold["booking_id"], lock=True)
-    assert booking is not None  # a hold's booking cannot be deleted under it (foreign key)
     if booking["status"] not in ASSIGNABLE or booking["table_ids"]:
         raise errors.BookingNotAssignable(status=booking["status"])
-    require_context(conn, rid, booking, context_version)
+    require_context(conn, rid, booking, request.context_version)
     tables = _held_tables(conn, floor, hold)
     now = decision_fingerprint(
         floor.venue, tables, booking["party_size"], range_window(booking["time_window"])
@@ -93,15 +106,9 @@ def _check_hold(
     return booking, tables
 
 
-def _confirm(
-    conn: Connection,
-    floor: Floor,
-    hold_id: UUID,
-    booking_id: UUID | None,
-    context_version: int | None,
-) -> View:
-    rid = floor.restaurant_id
-    booking, tables = _check_hold(conn, floor, hold_id, booking_id, context_version)
+def _confirm(conn: Connection, floor: Floor, request: ConfirmRequest) -> View:
+    rid, hold_id = floor.restaurant_id, request.hold_id
+    booking, tables = _check_hold(conn, floor, request)
     allocation_rows.hold_to_assignment(conn, rid, hold_id)
     hold_rows.delete(conn, rid, hold_id)
     booking_rows.update(conn, rid, booking["booking_id"], status="confirmed")
@@ -129,11 +136,18 @@ def confirm_hold(
     *,
     booking_id: UUID | None = None,
     context_version: int | None = None,
+    own_bookings_only: bool = False,
 ) -> View:
-    """Confirm a hold: `{hold_id, booking, tables}`; the same for every replay of the key."""
+    """Confirm a hold: `{hold_id, booking, tables}`; the same for every replay of the key.
+
+    With `own_bookings_only`, a hold on a booking the actor did not create is not found.
+    """
     if not idempotency_key:
         raise errors.IdempotencyKeyMissing()
-    fingerprint = request_fingerprint(hold_id, booking_id, context_version)
+    request = ConfirmRequest(
+        hold_id, booking_id, context_version, actor.id if own_bookings_only else None
+    )
+    fingerprint = request.fingerprint()
     refusal: errors.MaitredError | None = None
     with db.tenant(restaurant_id) as conn:
         if not idempotency.try_lock(conn, restaurant_id, idempotency_key):
@@ -144,7 +158,7 @@ def confirm_hold(
         floor = read_floor(conn, restaurant_id, defaults)
         try:
             with savepoint(conn):
-                body = _confirm(conn, floor, hold_id, booking_id, context_version)
+                body = _confirm(conn, floor, request)
             outcome = "ok"
         except STORED_REFUSALS as exc:
             refusal, outcome, body = exc, exc.code, exc.to_body()
