@@ -246,3 +246,17 @@ class BookingStateInvalid(MaitredError):
 
     code = "BOOKING_STATE_INVALID"
     default_message = "The booking's status does not allow that."
+
+
+class ZoneNotEmpty(MaitredError):
+    """A zone that still has tables cannot be deleted; move or delete its tables first."""
+
+    code = "ZONE_NOT_EMPTY"
+    default_message = "The zone still has tables; move or delete them first."
+
+
+class TableInUse(MaitredError):
+    """A table with holds, assignments or blocks cannot be deleted; deactivate it instead."""
+
+    code = "TABLE_IN_USE"
+    default_message = "The table has holds, assignments or blocks; deactivate it instead."
