@@ -43,3 +43,9 @@ def current_revision(conninfo: str) -> str | None:
             return None
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         return None if row is None else str(row[0])
+
+
+def schema_is_current(conn: psycopg.Connection[dict[str, object]]) -> bool:
+    """Whether the database behind this connection is at the code's head revision."""
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return row is not None and row["version_num"] == head_revision()

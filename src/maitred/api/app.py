@@ -1,0 +1,45 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from maitred import __version__
+from maitred.api import errors, metrics, observability
+from maitred.api.routers import bookings, health, holds, keys, ops
+from maitred.db.database import Database
+from maitred.db.target import DatabaseTarget
+from maitred.settings import Settings
+
+DESCRIPTION = """
+maitred decides which table, or which combination of adjacent tables, seats each party.
+
+Authenticate with `Authorization: Bearer <API key>`. Every error is
+`{"error": "...", "code": "STABLE_CODE", "details": {...}}`.
+"""
+
+
+def create_app(settings: Settings, target: DatabaseTarget) -> FastAPI:
+    """The app over one database; its pool opens with the app and closes with it."""
+    observability.configure_logging()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with Database(target, settings) as db:
+            app.state.db = db
+            metrics.POOLS.pools[str(id(app))] = db.pool
+            try:
+                yield
+            finally:
+                metrics.POOLS.pools.pop(str(id(app)), None)
+
+    app = FastAPI(title="maitred", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    errors.install(app)
+    observability.install(app)
+    for router in (health.router, bookings.router, holds.router, ops.router, keys.router):
+        app.include_router(router)
+    return app

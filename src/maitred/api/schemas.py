@@ -1,0 +1,218 @@
+"""Request and response bodies. Requests forbid unknown fields: a server-owned field in a
+request (id, status outside a transition, expires_at, timestamps) is a 400, never ignored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from maitred.domain.api_keys import Role
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorBody(BaseModel):
+    error: str
+    code: str
+    details: dict[str, Any]
+
+
+# --- bookings ---------------------------------------------------------------------------
+
+
+class BookingCreate(Request):
+    party_size: int = Field(ge=1, le=500)
+    date: dt.date
+    time: dt.time
+    ref: str | None = Field(default=None, min_length=1, max_length=80)
+    guest_name: str | None = Field(default=None, max_length=120)
+    status: Literal["pending", "confirmed", "seated"] = "pending"
+    duration_minutes: int | None = Field(default=None, ge=5, le=24 * 60)
+
+
+class BookingChange(Request):
+    party_size: int | None = Field(default=None, ge=1, le=500)
+    date: dt.date | None = None
+    time: dt.time | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> BookingChange:
+        if self.party_size is None and self.date is None and self.time is None:
+            raise ValueError("give party_size, date or time")
+        return self
+
+
+class TableRef(Response):
+    id: str
+    label: str
+
+
+class Booking(Response):
+    id: str
+    ref: str | None
+    party_size: int
+    status: str
+    date: str
+    time: str
+    service: str
+    service_date: str
+    start: str
+    end: str
+    pinned: bool
+    guest_name: str | None
+    tables: list[TableRef]
+
+
+# --- holds, quotes, confirm ---------------------------------------------------------------
+
+
+class QuoteBody(Request):
+    zone_preference: UUID | None = None
+    avoid_table_ids: list[UUID] = Field(default_factory=list, max_length=200)
+    ttl_seconds: int | None = Field(default=None, ge=1, le=86400)
+
+
+class HoldBody(Request):
+    table_ids: list[UUID] = Field(min_length=1, max_length=12)
+    ttl_seconds: int | None = Field(default=None, ge=1, le=86400)
+    context_version: int | None = Field(default=None, ge=0)
+
+
+class ExtendBody(Request):
+    seconds: int | None = Field(default=None, ge=1, le=86400)
+
+
+class ConfirmBody(Request):
+    context_version: int | None = Field(default=None, ge=0)
+    booking_id: UUID | None = None
+
+
+class Hold(Response):
+    id: str
+    booking_id: str
+    tables: list[TableRef]
+    start: str
+    end: str
+    expires_at: str
+    ttl_seconds: int
+    extended: bool
+
+
+class Score(Response):
+    empty_seats: int
+    tables: int
+    unseatable_bookings: int
+    scarcity: float
+    zone_preference_missed: bool
+    priority: int
+
+
+class Plan(Response):
+    tables: list[str]
+    table_ids: list[str]
+    empty_seats: int
+    score: Score
+    explanation: str
+
+
+class Quote(Response):
+    hold: Hold | None
+    plans: list[Plan]
+    alternative_times: list[str]
+    reason: str | None
+    message: str | None
+    races_lost: int
+
+
+class Confirmation(Response):
+    hold_id: str
+    booking: Booking
+    tables: list[TableRef]
+
+
+# --- manual assignment and ops --------------------------------------------------------------
+
+
+class TableIds(Request):
+    table_ids: list[UUID] = Field(min_length=1, max_length=12)
+
+
+class AssignBody(Request):
+    table_ids: list[UUID] = Field(min_length=1, max_length=12)
+    override_reason: str | None = Field(default=None, min_length=3, max_length=500)
+    context_version: int | None = Field(default=None, ge=0)
+
+
+class Check(Response):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class Validation(Response):
+    ok: bool
+    checks: list[Check]
+
+
+class Busy(Response):
+    kind: str
+    start: str
+    end: str
+
+
+class ContextTable(Response):
+    id: str
+    label: str
+    zone: str
+    capacity: int
+    min_party: int
+    max_party: int
+    mergeable: bool
+    active: bool
+    state: Literal["free", "held", "assigned", "blocked", "own", "inactive"]
+    busy: list[Busy]
+
+
+class ZoneRef(Response):
+    id: str
+    name: str
+
+
+class Context(Response):
+    booking: Booking
+    context_version: int
+    venue_version: int
+    tables: list[ContextTable]
+    holds: list[Hold]
+    adjacency: list[list[str]]
+    zones: list[ZoneRef]
+
+
+# --- API keys -----------------------------------------------------------------------------
+
+
+class KeyCreate(Request):
+    role: Role
+    name: str | None = Field(default=None, max_length=120)
+
+
+class ApiKey(Response):
+    id: str
+    prefix: str
+    role: str
+    name: str | None
+    created_at: str
+    revoked_at: str | None
+
+
+class CreatedKey(ApiKey):
+    key: str = Field(description="The key itself. It is shown this once and never again.")
