@@ -74,4 +74,5 @@ def allow(permission: Permission) -> Callable[..., Caller]:
         actor = Actor(f"key:{who.key_id}", who.role)
         return Caller(rid, actor, who.role in OWN_BOOKINGS_ONLY)
 
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by the role tests
     return dependency

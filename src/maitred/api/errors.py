@@ -139,8 +139,9 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
-    log.exception("unhandled_error", error_type=type(exc).__name__)
-    return error_response("INTERNAL", "Internal error.", {"request_id": request_id}, 500)
+    log.error("unhandled_error", error_type=type(exc).__name__, request_id=request_id, exc_info=exc)
+    headers = {"X-Request-ID": request_id} if request_id else None
+    return error_response("INTERNAL", "Internal error.", {"request_id": request_id}, 500, headers)
 
 
 def install(app: FastAPI) -> None:
