@@ -182,10 +182,23 @@ def test_an_unexpected_failure_is_500_with_only_a_request_id(
     assert "secret" not in response.text
 
 
+def _count(text: str, series: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
 def test_health_readiness_and_metrics(client: TestClient, tenant: Tenant) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready", "database": True}
+    series = (
+        'maitred_http_request_duration_seconds_count{method="POST",'
+        'route="/v1/restaurants/{rid}/bookings",status="201"}'
+    )
+    before = _count(client.get("/metrics").text, series)
+    book(client, tenant)
     book(client, tenant)
     text = client.get("/metrics").text
-    assert 'maitred_http_request_duration_seconds_count{method="POST",route=' in text
+    assert _count(text, series) == before + 2
     assert "maitred_pool_pool_size" in text

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from maitred import __version__
 from maitred.api import errors, metrics, observability
-from maitred.api.routers import bookings, health, holds, keys, ops
+from maitred.api.routers import bookings, health, holds, keys, ops, whoami
 from maitred.db.database import Database
 from maitred.db.target import DatabaseTarget
 from maitred.settings import Settings
@@ -40,6 +40,7 @@ def create_app(settings: Settings, target: DatabaseTarget) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     observability.install(app)
-    for router in (health.router, bookings.router, holds.router, ops.router, keys.router):
+    routers = (health.router, whoami.router, bookings.router, holds.router, ops.router, keys.router)
+    for router in routers:
         app.include_router(router)
     return app

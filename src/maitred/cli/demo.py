@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -14,10 +11,12 @@ import typer
 from rich.table import Table
 
 from maitred.cli.runtime import Runtime, console, database, fail
+from maitred.cli.serve import run_api
+from maitred.domain.api_keys import Role
 from maitred.domain.errors import MaitredError
 from maitred.domain.venue import Table as VenueTable
 from maitred.formats.floorplan import FloorPlan, load_floorplan
-from maitred.services import bookings, venues
+from maitred.services import api_keys, bookings, venues
 
 SAMPLE_FLOOR = "corner_house.yaml"
 SAMPLE_BOOKINGS = "friday.csv"
@@ -64,21 +63,23 @@ def _bookings_table(rt: Runtime, restaurant_id: UUID) -> Table:
     return table
 
 
-def _wait_for_interrupt(rt: Runtime) -> None:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    console.print(f'\nThe database stays up for you to explore: psql "{rt.target.owner_conninfo}"')
+def _serve(rt: Runtime, restaurant_id: UUID, host: str | None, port: int | None) -> None:
+    bind_host, bind_port = host or rt.settings.api_host, port or rt.settings.api_port
+    base = f"http://{bind_host}:{bind_port}"
+    console.print(f"API: {base}/v1/restaurants/{restaurant_id}  ·  docs: {base}/docs")
     console.print("Press Ctrl+C to stop.")
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
+    run_api(rt.settings, rt.target, bind_host, bind_port)
 
 
 def demo_command(
     serve: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="Keep running after the summary.")
+        bool, typer.Option("--serve/--no-serve", help="Serve the API after the summary.")
     ] = True,
+    host: Annotated[str | None, typer.Option("--host", help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Listen port.")] = None,
 ) -> None:
-    """Import the sample floor and a busy Friday dinner, then print a summary."""
+    """Import the sample floor and a busy Friday dinner, print a summary and an owner key,
+    then serve the API until Ctrl+C (unless --no-serve)."""
     try:
         with database() as rt:
             floor = load_floorplan(sample_path(SAMPLE_FLOOR), rt.settings.policy_defaults())
@@ -97,7 +98,9 @@ def demo_command(
             console.print(
                 f"{summary.bookings} bookings imported, {summary.pinned} pinned to their tables."
             )
+            key = api_keys.create_key(rt.db, restaurant_id, Role.OWNER, "demo")
+            console.print(f"Owner API key (shown once): [bold]{key.plaintext}[/]")
             if serve:
-                _wait_for_interrupt(rt)
+                _serve(rt, restaurant_id, host, port)
     except MaitredError as exc:
         raise fail(exc) from exc
