@@ -14,6 +14,8 @@ from maitred.db.database import Database
 from maitred.db.target import DatabaseTarget
 from maitred.settings import Settings
 
+ROUTERS = (health.router, whoami.router, bookings.router, holds.router, ops.router, keys.router)
+
 DESCRIPTION = """
 maitred decides which table, or which combination of adjacent tables, seats each party.
 
