@@ -197,7 +197,12 @@ def refuse_tables_in_use(conn: Connection, restaurant_id: UUID, tables: Sequence
     repo.lock_tables(conn, restaurant_id, ids)
     counts = repo.live_allocation_counts(conn, restaurant_id, ids)
     busy = [
-        {"id": str(t["table_id"]), "label": t["label"], "allocations": sum(kinds.values()), **kinds}
+        {
+            "id": str(t["table_id"]),
+            "label": t["label"],
+            "allocations": sum(kinds.values()),
+            **{f"{kind}s": kinds.get(kind, 0) for kind in ("hold", "assignment", "block")},
+        }
         for t in tables
         if (kinds := counts.get(t["table_id"]))
     ]
