@@ -7,11 +7,15 @@ T2-T3) and Patio (P1), policy version 1.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from maitred.db.database import Database
 from maitred.db.repositories import venues as venue_rows
@@ -254,6 +258,43 @@ def test_an_expired_hold_does_not_keep_a_table(db: Database, test_db: Any, rid: 
     assert "B1" not in ids(db, rid)
     with test_db.owner() as conn:
         assert conn.execute("SELECT count(*) FROM holds").fetchone() == (0,)
+
+
+def blocked_by(test_db: Any, pid: int) -> bool:
+    """Whether some backend waits for a lock held by backend `pid`."""
+    with test_db.owner() as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", [pid]
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def test_an_allocation_being_written_keeps_its_table(db: Database, test_db: Any, rid: UUID) -> None:
+    t1 = UUID(ids(db, rid)["T1"])
+    outcome: list[str] = []
+
+    def delete() -> None:
+        try:
+            setup.delete_table(db, rid, t1)
+            outcome.append("deleted")
+        except MaitredError as exc:
+            outcome.append(exc.code)
+
+    with psycopg.connect(test_db.app_conninfo, row_factory=dict_row) as writer:
+        writer.execute("SELECT set_config('app.restaurant_id', %s, true)", [str(rid)])
+        allocate(writer, rid, t1, "block", at(0), at(30))  # not committed yet
+        worker = threading.Thread(target=delete)
+        worker.start()
+        for _ in range(500):  # until the delete waits for the writer (a bound, not a timing)
+            if blocked_by(test_db, writer.info.backend_pid):
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the delete never waited for the allocation being written")
+        writer.commit()
+    worker.join()
+    assert outcome == ["TABLE_IN_USE"]
+    assert "T1" in ids(db, rid)
 
 
 # Adjacency ------------------------------------------------------------------------------------
@@ -532,7 +573,8 @@ def test_replacing_with_the_same_floor_changes_nothing(
 
 
 def test_the_floor_plan_round_trips_through_replace(db: Database, rid: UUID) -> None:
-    for text in (NEW_FLOOR, NEW_FLOOR.replace("[[S1, S2]]", "[]").replace("Bar", "Lounge")):
+    lounge = NEW_FLOOR.replace("Bar", "Lounge")  # S1 and S2 move, with their edge
+    for text in (NEW_FLOOR, lounge, lounge.replace("[[S1, S2]]", "[]"), NEW_FLOOR):
         floor = parse_floorplan(text)
         setup.replace_floorplan(db, rid, floor)
         exported = export_floorplan(db, rid)
