@@ -4,12 +4,50 @@ request (id, status outside a transition, expires_at, timestamps) is a 400, neve
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from maitred.domain.api_keys import Role
+
+
+def _bookable_date(value: dt.date) -> dt.date:
+    if not dt.date(2000, 1, 1) <= value <= dt.date(2199, 12, 31):
+        raise ValueError("must be between 2000-01-01 and 2199-12-31")
+    return value
+
+
+def _local_time(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError("is a local time of the restaurant: give it without an offset")
+    return value
+
+
+LocalDate = Annotated[
+    dt.date,
+    AfterValidator(_bookable_date),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-11-27"]}),
+]
+LocalTime = Annotated[
+    dt.time,
+    AfterValidator(_local_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+            "examples": ["19:30"],
+            "description": "Local wall-clock time of the restaurant, without an offset.",
+        }
+    ),
+]
 
 
 class Request(BaseModel):
@@ -31,8 +69,8 @@ class ErrorBody(BaseModel):
 
 class BookingCreate(Request):
     party_size: int = Field(ge=1, le=500)
-    date: dt.date
-    time: dt.time
+    date: LocalDate
+    time: LocalTime
     ref: str | None = Field(default=None, min_length=1, max_length=80)
     guest_name: str | None = Field(default=None, max_length=120)
     status: Literal["pending", "confirmed", "seated"] = "pending"
@@ -41,8 +79,8 @@ class BookingCreate(Request):
 
 class BookingChange(Request):
     party_size: int | None = Field(default=None, ge=1, le=500)
-    date: dt.date | None = None
-    time: dt.time | None = None
+    date: LocalDate | None = None
+    time: LocalTime | None = None
 
     @model_validator(mode="after")
     def _something(self) -> BookingChange:

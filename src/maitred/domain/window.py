@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from maitred.domain.errors import OutsideServiceHours, PartySizeOutOfRange
+from maitred.domain.errors import InvalidRequest, OutsideServiceHours, PartySizeOutOfRange
 from maitred.domain.policy import WEEKDAYS, Policy, Service
 
 
@@ -106,6 +106,10 @@ def booking_window(
     """
     if party_size < 1:
         raise PartySizeOutOfRange("A party has at least one guest.", party_size=party_size)
+    if local_time.tzinfo is not None:
+        raise InvalidRequest("A local time is given without an offset.", time=str(local_time))
+    if not date.min < local_date < date.max:
+        raise InvalidRequest("That date is out of range.", date=local_date.isoformat())
     service, service_day = find_service(policy, local_date, local_time)
     minutes = (
         duration_minutes

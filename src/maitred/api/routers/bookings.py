@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -11,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, status
 from maitred.api.auth import DB, Caller, Defaults, allow
 from maitred.api.permissions import Permission
 from maitred.api.routers import ERRORS, PREFIX
-from maitred.api.schemas import Booking, BookingChange, BookingCreate, TableRef
+from maitred.api.schemas import Booking, BookingChange, BookingCreate, LocalDate, TableRef
 from maitred.services import booking_changes, bookings
 
 router = APIRouter(prefix=PREFIX, tags=["bookings"], responses=ERRORS)
@@ -47,7 +46,7 @@ def list_bookings(
     db: DB,
     defaults: Defaults,
     caller: Annotated[Caller, Depends(allow(Permission.BOOKING_READ))],
-    date: Annotated[dt.date, Query(description="The service day (local).")],
+    date: Annotated[LocalDate, Query(description="The service day (local).")],
     status_filter: Annotated[
         list[Status] | None, Query(alias="status", description="Only these statuses.")
     ] = None,
