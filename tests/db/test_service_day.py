@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time as time_module
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -492,6 +494,48 @@ def test_a_race_lost_every_time_is_a_conflict_and_writes_nothing(
         {"n": 0}
     ]
     assert "day.auto_assigned" not in events(db, rid)
+
+
+def someone_waits_for_a_lock(test_db: Any) -> bool:
+    with test_db.owner() as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def test_a_host_assigning_during_auto_assign_waits_and_then_wins(
+    db: Database, rid: UUID, test_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waiting = book(db, rid, 4, ref="W1")
+    host: list[threading.Thread] = []
+
+    def meanwhile(
+        index: CombinationIndex,
+        bookings: Sequence[Booking],
+        allocations: Sequence[Allocation],
+        limit: float | None,
+    ) -> DayPlan:
+        worker = threading.Thread(target=assign, args=(db, rid, waiting, ["T3"]))
+        worker.start()
+        host.append(worker)
+        for _ in range(500):  # until the host waits for the day's lock (a bound, not a timing)
+            if someone_waits_for_a_lock(test_db) or not worker.is_alive():
+                break
+            time_module.sleep(0.01)
+        return plan_day(index, bookings, allocations)
+
+    monkeypatch.setitem(service_day.PLANNERS, "meanwhile", meanwhile)
+    report = service_day.auto_assign_day(db, rid, FRIDAY, HOST, {}, strategy="meanwhile")
+    host[0].join()
+    assert [a["tables"] for a in report["assignments"]] == [["P1"]]
+    # The host's choice came after the day's write: the booking moved there, once.
+    assert tables_of(db, rid, waiting) == ["T3"]
+    groups = sql(
+        db, rid, "SELECT DISTINCT group_id FROM allocations WHERE booking_id = %s", waiting
+    )
+    assert len(groups) == 1
 
 
 def test_a_plan_the_validator_refuses_is_never_written(

@@ -30,6 +30,7 @@ from maitred.planning.occupancy import Occupancy
 from maitred.planning.rules import label_key
 from maitred.planning.selection import conflict_check
 from maitred.services.floor import Floor, read_floor
+from maitred.services.retry import retry_transient
 from maitred.services.views import View, local_iso
 
 Row = dict[str, Any]
@@ -130,6 +131,7 @@ def block_view(rows: list[Row], names: TableNames) -> View:
     }
 
 
+@retry_transient
 def create_block(
     db: Database,
     restaurant_id: UUID,

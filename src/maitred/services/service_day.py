@@ -117,11 +117,13 @@ def _new_assignments(plan: DayPlan, day: Day) -> list[Assignment]:
     for assignment in plan.assignments:
         old = before.get(assignment.booking.id)
         if old is None:
-            raise PlanRejected([Violation("UNKNOWN_BOOKING", assignment.booking.id, "unknown")])
+            message = "The plan seats a booking that was not given to the planner."
+            raise PlanRejected([Violation("UNKNOWN_BOOKING", assignment.booking.id, message)])
         if not old.tables:
             new.append(assignment)
         elif set(old.tables) != set(assignment.table_ids):
-            raise PlanRejected([Violation("MOVED", old.id, "a booking with tables was moved")])
+            message = "The plan moves a booking that already had tables."
+            raise PlanRejected([Violation("BOOKING_MOVED", old.id, message)])
     return new
 
 
