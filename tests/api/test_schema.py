@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from maitred.domain.api_keys import Role
 from support.api import Tenant

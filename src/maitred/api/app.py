@@ -9,12 +9,21 @@ from fastapi import FastAPI
 
 from maitred import __version__
 from maitred.api import errors, metrics, observability
-from maitred.api.routers import bookings, health, holds, keys, ops, whoami
+from maitred.api.routers import bookings, days, health, holds, keys, ops, venue, whoami
 from maitred.db.database import Database
 from maitred.db.target import DatabaseTarget
 from maitred.settings import Settings
 
-ROUTERS = (health.router, whoami.router, bookings.router, holds.router, ops.router, keys.router)
+ROUTERS = (
+    health.router,
+    whoami.router,
+    venue.router,
+    bookings.router,
+    holds.router,
+    ops.router,
+    days.router,
+    keys.router,
+)
 
 DESCRIPTION = """
 maitred decides which table, or which combination of adjacent tables, seats each party.
@@ -42,7 +51,6 @@ def create_app(settings: Settings, target: DatabaseTarget) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     observability.install(app)
-    routers = (health.router, whoami.router, bookings.router, holds.router, ops.router, keys.router)
-    for router in routers:
+    for router in ROUTERS:
         app.include_router(router)
     return app

@@ -254,3 +254,185 @@ class ApiKey(Response):
 
 class CreatedKey(ApiKey):
     key: str = Field(description="The key itself. It is shown this once and never again.")
+
+
+# --- venue setup ---------------------------------------------------------------------------
+
+
+class ZoneCreate(Request):
+    name: str = Field(min_length=1, max_length=60)
+    position: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class ZoneUpdate(Request):
+    name: str | None = Field(default=None, min_length=1, max_length=60)
+    position: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class Zone(Response):
+    id: str
+    name: str
+    position: int
+    tables: int
+
+
+class TableCreate(Request):
+    label: str = Field(min_length=1, max_length=40)
+    zone_id: UUID
+    capacity: int = Field(ge=1, le=100)
+    min_party: int = Field(default=1, ge=1, le=100)
+    max_party: int | None = Field(default=None, ge=1, le=100)
+    mergeable: bool = True
+    active: bool = True
+    priority: int = Field(default=0, ge=-1000, le=1000)
+    position: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class TableUpdate(Request):
+    label: str | None = Field(default=None, min_length=1, max_length=40)
+    zone_id: UUID | None = None
+    capacity: int | None = Field(default=None, ge=1, le=100)
+    min_party: int | None = Field(default=None, ge=1, le=100)
+    max_party: int | None = Field(default=None, ge=1, le=100)
+    mergeable: bool | None = None
+    active: bool | None = None
+    priority: int | None = Field(default=None, ge=-1000, le=1000)
+    position: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class Edge(Response):
+    table_a: str
+    table_b: str
+    labels: list[str]
+    zone_id: str
+
+
+class DiningTable(Response):
+    id: str
+    label: str
+    zone_id: str
+    zone: str
+    capacity: int
+    min_party: int
+    max_party: int | None
+    mergeable: bool
+    active: bool
+    priority: int
+    position: int
+
+
+class ChangedTable(DiningTable):
+    removed_edges: list[Edge] = Field(default_factory=list)
+
+
+class EdgeBody(Request):
+    table_a: UUID
+    table_b: UUID
+
+
+class PolicyOut(Response):
+    version: int | None
+    document: dict[str, Any]
+    effective: dict[str, Any]
+
+
+class PolicyVersion(Response):
+    version: int
+    created_at: str
+
+
+# --- service day, blocks, availability -----------------------------------------------------
+
+
+class AutoAssignBody(Request):
+    strategy: Literal["greedy"] = "greedy"
+    time_limit_seconds: float | None = Field(default=None, gt=0, le=600)
+    dry_run: bool = False
+
+
+class PlannedAssignment(Response):
+    ref: str | None
+    booking_id: str
+    party_size: int
+    tables: list[str]
+    table_ids: list[str]
+    start: str
+    end: str
+
+
+class UnseatedBooking(Response):
+    booking_id: str
+    ref: str | None
+    party_size: int
+    reason: str
+
+
+class DayMetrics(Response):
+    bookings: int
+    seated_bookings: int
+    covers: int
+    seated_covers: int
+    seat_utilisation: float
+
+
+class AutoAssignReport(Response):
+    strategy: str
+    dry_run: bool
+    assignments: list[PlannedAssignment]
+    unseated: list[UnseatedBooking]
+    metrics: DayMetrics
+    moves: int
+    written: int
+
+
+class TimelineTable(Response):
+    id: str
+    label: str
+    capacity: int
+    bars: list[dict[str, Any]]
+
+
+class TimelineZone(Response):
+    id: str
+    name: str
+    tables: list[TimelineTable]
+
+
+class Timeline(Response):
+    date: str
+    services: list[dict[str, Any]]
+    zones: list[TimelineZone]
+    unassigned: list[dict[str, Any]]
+    context_version: int
+    server_time: str
+
+
+class BlockCreate(Request):
+    table_ids: list[UUID] = Field(min_length=1, max_length=50)
+    date: LocalDate
+    start: LocalTime
+    end: LocalTime
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class Block(Response):
+    id: str
+    tables: list[TableRef]
+    start: str
+    end: str
+    service_date: str
+    reason: str | None
+
+
+class ServiceTimes(Response):
+    name: str
+    start: str
+    end: str
+    times: list[str]
+
+
+class Availability(Response):
+    date: str
+    party_size: int
+    times: list[str]
+    services: list[ServiceTimes]
