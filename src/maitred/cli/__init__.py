@@ -9,6 +9,7 @@ from maitred.cli.database import bookings_app, keys_app, migrate_command, venue_
 from maitred.cli.demo import demo_command
 from maitred.cli.plan import plan_app
 from maitred.cli.serve import serve_command
+from maitred.cli.smoke import smoke_command
 
 app = typer.Typer(
     name="maitred",
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.command("migrate")(migrate_command)
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
+app.command("smoke")(smoke_command)
 app.add_typer(venue_app, name="venue")
 app.add_typer(bookings_app, name="bookings")
 app.add_typer(keys_app, name="keys")
