@@ -6,10 +6,10 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maitred.api import metrics
 
@@ -32,38 +32,59 @@ def configure_logging(level: int = logging.INFO) -> None:
     )
 
 
-def _route(request: Request) -> str:
+def _route(scope: Scope) -> str:
     """The route's template (`/v1/restaurants/{rid}/bookings`), never the raw path, so metrics
     do not grow a series per id."""
-    route = request.scope.get("route")
-    return str(getattr(route, "path", "unmatched"))
+    return str(getattr(scope.get("route"), "path", "unmatched"))
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            given = str(value.decode("latin-1"))
+            if 0 < len(given) <= 64 and given.isprintable():
+                return given
+    return uuid.uuid4().hex
+
+
+class Observe:
+    """Pure ASGI middleware: a request id on the response and on every log line, the request's
+    latency in the route's histogram, one JSON log line per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.log = structlog.get_logger("maitred.http")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
+                message["headers"] = [*headers, (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route(scope)
+            method = scope.get("method", "")
+            metrics.REQUEST_SECONDS.labels(method, route, str(status)).observe(elapsed)
+            self.log.info(
+                "request", method=method, route=route, status=status, ms=round(elapsed * 1000, 2)
+            )
 
 
 def install(app: FastAPI) -> None:
-    log = structlog.get_logger("maitred.http")
-
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
-        request.state.request_id = request_id
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        response = await call_next(request)
-        elapsed = time.perf_counter() - started
-        route = _route(request)
-        metrics.REQUEST_SECONDS.labels(request.method, route, str(response.status_code)).observe(
-            elapsed
-        )
-        response.headers[REQUEST_ID_HEADER] = request_id
-        log.info(
-            "request",
-            method=request.method,
-            route=route,
-            status=response.status_code,
-            ms=round(elapsed * 1000, 2),
-        )
-        return response
+    app.add_middleware(Observe)

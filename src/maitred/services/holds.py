@@ -71,22 +71,37 @@ def _retry_after(seconds: Any) -> int:
     return max(1, math.ceil(float(seconds or 1)))
 
 
-def check_rate_limits(
+def check_booking_rate(
     conn: Connection, restaurant_id: UUID, actor: Actor, row: Row, policy: Policy
 ) -> None:
-    """Holds per actor and booking in a sliding window, and the actor's live holds."""
+    """Holds by this actor for this booking within the sliding window.
+
+    Exact without a lock of its own: the caller holds the booking's row lock, so two holds for
+    one booking are counted one after the other.
+    """
     limits = policy.hold_rate_limit
-    hold_rows.lock_actor(conn, restaurant_id, actor.id)
     recent = hold_rows.recent_for_booking(
         conn, restaurant_id, actor.id, row["booking_id"], limits.window_seconds
     )
     if recent["n"] >= limits.per_booking:
-        wait = _retry_after(recent["frees_in"])
         raise RateLimited(
             f"At most {limits.per_booking} holds per booking in {limits.window_seconds} s.",
-            retry_after_seconds=wait,
+            retry_after_seconds=_retry_after(recent["frees_in"]),
             limit="per_booking",
         )
+
+
+def check_live_holds(
+    conn: Connection, restaurant_id: UUID, actor: Actor, row: Row, policy: Policy
+) -> None:
+    """The actor's live holds against its cap (the booking's own hold is about to be replaced).
+
+    Taken just before the hold is written: the actor's advisory lock then lasts only for the
+    insert and the commit, so one busy key (a booking widget) does not queue its planning.
+    """
+    limits = policy.hold_rate_limit
+    hold_rows.relax_durability(conn)
+    hold_rows.lock_actor(conn, restaurant_id, actor.id)
     own = len(hold_rows.of_booking(conn, restaurant_id, row["booking_id"]))
     live = hold_rows.live_of_actor(conn, restaurant_id, actor.id)
     if live["n"] - own >= limits.max_live_holds:
@@ -180,7 +195,7 @@ def quote_and_hold(
     with db.tenant(restaurant_id) as conn:
         floor = read_floor(conn, restaurant_id, defaults)
         row = assignable_booking(conn, restaurant_id, booking_id)
-        check_rate_limits(conn, restaurant_id, actor, row, floor.venue.policy)
+        check_booking_rate(conn, restaurant_id, actor, row, floor.venue.policy)
         window = range_window(row["time_window"])
         live = read_live_day(conn, floor, window, ignore_booking=booking_id)
         result = quote(
@@ -191,6 +206,8 @@ def quote_and_hold(
             top=top,
         )
         ttl = hold_ttl(floor.venue.policy, ttl_seconds)
+        if result.plans:
+            check_live_holds(conn, restaurant_id, actor, row, floor.venue.policy)
         hold, lost = None, 0
         for plan in result.plans:
             try:
@@ -232,7 +249,7 @@ def hold_tables(
         floor = read_floor(conn, restaurant_id, defaults)
         row = assignable_booking(conn, restaurant_id, booking_id)
         require_context(conn, restaurant_id, row, context_version)
-        check_rate_limits(conn, restaurant_id, actor, row, floor.venue.policy)
+        check_booking_rate(conn, restaurant_id, actor, row, floor.venue.policy)
         window = range_window(row["time_window"])
         live = read_live_day(conn, floor, window, ignore_booking=booking_id)
         result = check_selection(
@@ -241,6 +258,7 @@ def hold_tables(
         if not result.ok:
             raise selection_error(result, floor, live, row)
         ttl = hold_ttl(floor.venue.policy, ttl_seconds)
+        check_live_holds(conn, restaurant_id, actor, row, floor.venue.policy)
         try:
             return place_hold(conn, floor, row, sorted(set(table_ids)), actor, ttl)
         except TransientConflict:

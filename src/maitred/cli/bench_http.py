@@ -1,0 +1,30 @@
+"""`maitred bench http`: the booking flow over HTTP against a raw database floor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from maitred.benchmarks.http import Result, markdown, run
+from maitred.cli.bench import bench_app
+from maitred.settings import get_settings
+
+
+@bench_app.command("http")
+def http_command(
+    clients: Annotated[str, typer.Option(help="Concurrent clients, comma-separated.")] = "8,32",
+    rounds: Annotated[int, typer.Option(min=1, help="Bookings per client.")] = 25,
+) -> None:
+    """p50/p95/p99 per step and bookings/s through the server, beside the same transactions
+    issued by a minimal psycopg client (no HTTP, no planning). Prints the ratio."""
+    counts = [int(part) for part in clients.split(",") if part.strip()]
+
+    def progress(result: Result) -> None:
+        typer.echo(
+            f"{result.kind} x{result.clients}: {result.timings.bookings} bookings, "
+            f"{result.throughput:.1f}/s",
+            err=True,
+        )
+
+    typer.echo(markdown(run(counts, rounds, get_settings(), progress)))
