@@ -11,7 +11,7 @@ from maitred import __version__
 from maitred.api import errors, metrics, observability
 from maitred.api.routers import bookings, days, health, holds, keys, ops, venue, whoami
 from maitred.db.database import Database
-from maitred.db.target import DatabaseTarget
+from maitred.db.target import DatabaseTarget, app_conninfo_for
 from maitred.settings import Settings
 
 ROUTERS = (
@@ -54,3 +54,14 @@ def create_app(settings: Settings, target: DatabaseTarget) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for a worker process of `maitred serve --workers N` (settings from MAITRED_*)."""
+    settings = Settings()
+    if not settings.database_url:
+        raise RuntimeError("MAITRED_DATABASE_URL must name the database")
+    target = DatabaseTarget(
+        settings.database_url, app_conninfo_for(settings.database_url, settings), embedded=False
+    )
+    return create_app(settings, target)

@@ -248,8 +248,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def server(owner_conninfo: str, pool_size: int) -> Iterator[str]:
-    """`maitred serve` in its own process on a free loopback port; its base URL."""
+def server(owner_conninfo: str, pool_size: int, workers: int) -> Iterator[str]:
+    """`maitred serve` in its own process(es) on a free loopback port; its base URL."""
     port = _free_port()
     env = {
         **os.environ,
@@ -314,12 +314,16 @@ def _measure(kind: str, count: int, work: Callable[[int, Timings], None]) -> Res
 
 
 def run(
-    clients: list[int], rounds: int, settings: Settings, progress: Callable[[Result], None]
+    clients: list[int],
+    rounds: int,
+    settings: Settings,
+    progress: Callable[[Result], None],
+    workers: int = 2,
 ) -> list[Result]:
     """Each client count through the server, then the same counts on the raw floor."""
     results: list[Result] = []
     with bench_database(settings) as bench:
-        with server(bench.owner_conninfo, pool_size=min(16, max(clients))) as base:
+        with server(bench.owner_conninfo, pool_size=8, workers=workers) as base:
             url = f"{base}/v1/restaurants/{bench.restaurant_id}"
             for count in clients:
 

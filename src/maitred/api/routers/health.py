@@ -35,5 +35,5 @@ def readyz(db: DB) -> JSONResponse:
 
 @router.get("/metrics", response_class=Response)
 def prometheus() -> Response:
-    """Prometheus metrics."""
-    return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics (of every worker process when several serve together)."""
+    return Response(generate_latest(metrics.registry_to_expose()), media_type=CONTENT_TYPE_LATEST)
