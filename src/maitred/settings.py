@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from maitred.domain.policy import AdjacencyMode, HoldRateLimit
 
 APP_ROLE = "maitred_app"
+WORKER_ROLE = "maitred_worker"
 
 
 class PolicyDefaults(BaseModel):
@@ -30,6 +31,32 @@ class PolicyDefaults(BaseModel):
     hold_rate_limit: HoldRateLimit = HoldRateLimit()
 
 
+class WorkerSettings(BaseModel):
+    """The background jobs (`MAITRED_WORKER__SWEEP_INTERVAL_SECONDS=2`); each can be switched
+    off, and producers keep writing the outbox when the relay is off."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sweep_holds: bool = True
+    relay_outbox: bool = True
+    archive_allocations: bool = True
+    purge: bool = True
+    sweep_interval_seconds: float = Field(default=5.0, gt=0)
+    relay_poll_seconds: float = Field(default=2.0, gt=0)
+    archive_interval_seconds: float = Field(default=600.0, gt=0)
+    purge_interval_seconds: float = Field(default=3600.0, gt=0)
+    batch_size: int = Field(default=500, ge=1, le=100_000)
+    max_attempts: int = Field(default=10, ge=1)
+    backoff_base_seconds: float = Field(default=2.0, gt=0)
+    backoff_cap_seconds: float = Field(default=3600.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    archive_after_days: int = Field(default=30, ge=1)
+    archive_pause_seconds: float = Field(default=0.05, ge=0)
+    idempotency_retention_hours: int = Field(default=24, ge=1)
+    delivered_retention_days: int = Field(default=7, ge=1)
+    dead_retention_days: int = Field(default=30, ge=1)
+
+
 class Settings(BaseSettings):
     """Process settings. Without a database URL, maitred runs its own embedded PostgreSQL."""
 
@@ -45,8 +72,15 @@ class Settings(BaseSettings):
         default=None,
         description=f"Application connection. Absent: the owner URL with user {APP_ROLE}.",
     )
+    worker_database_url: str | None = Field(
+        default=None,
+        description=f"Worker connection. Absent: the owner URL with user {WORKER_ROLE}.",
+    )
     app_password: SecretStr | None = Field(
         default=None, description=f"Password of the {APP_ROLE} role, when the server wants one."
+    )
+    worker_password: SecretStr | None = Field(
+        default=None, description=f"Password of the {WORKER_ROLE} role, when the server wants one."
     )
     data_dir: Path = Field(
         default_factory=lambda: platformdirs.user_data_path("maitred"),
@@ -59,6 +93,7 @@ class Settings(BaseSettings):
     pool_max_size: int = Field(default=10, ge=1)
     statement_timeout_ms: int = Field(default=5000, ge=0)
     policy: PolicyDefaults = PolicyDefaults()
+    worker: WorkerSettings = WorkerSettings()
 
     def policy_defaults(self) -> dict[str, Any]:
         """The defaults as a policy document, overlaid by each restaurant's own policy."""

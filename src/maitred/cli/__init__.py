@@ -11,6 +11,7 @@ from maitred.cli.demo import demo_command
 from maitred.cli.plan import plan_app
 from maitred.cli.serve import serve_command
 from maitred.cli.smoke import smoke_command
+from maitred.cli.worker import jobs_app, webhooks_app, worker_command
 
 app = typer.Typer(
     name="maitred",
@@ -23,11 +24,14 @@ app.command("migrate")(migrate_command)
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 app.command("smoke")(smoke_command)
+app.command("worker")(worker_command)
 app.add_typer(venue_app, name="venue")
 app.add_typer(bookings_app, name="bookings")
 app.add_typer(keys_app, name="keys")
 app.add_typer(plan_app, name="plan")
 app.add_typer(bench_app, name="bench")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def main() -> None:

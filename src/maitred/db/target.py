@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from maitred.db.embedded import embedded_server_uri, ensure_database
-from maitred.settings import APP_ROLE, Settings
+from maitred.settings import APP_ROLE, WORKER_ROLE, Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,14 +23,24 @@ class DatabaseTarget:
         return str(conninfo_to_dict(self.owner_conninfo).get("dbname", ""))
 
 
+def _as_role(owner_conninfo: str, role: str, password: str) -> str:
+    return make_conninfo(owner_conninfo, user=role, password=password)
+
+
 def app_conninfo_for(owner_conninfo: str, settings: Settings) -> str:
     """The owner's address with the application role as the user."""
     if settings.app_database_url:
         return settings.app_database_url
-    password = settings.app_password.get_secret_value() if settings.app_password else None
-    if password:
-        return make_conninfo(owner_conninfo, user=APP_ROLE, password=password)
-    return make_conninfo(owner_conninfo, user=APP_ROLE, password="")
+    password = settings.app_password.get_secret_value() if settings.app_password else ""
+    return _as_role(owner_conninfo, APP_ROLE, password)
+
+
+def worker_conninfo_for(owner_conninfo: str, settings: Settings) -> str:
+    """The owner's address with the worker role as the user."""
+    if settings.worker_database_url:
+        return settings.worker_database_url
+    password = settings.worker_password.get_secret_value() if settings.worker_password else ""
+    return _as_role(owner_conninfo, WORKER_ROLE, password)
 
 
 def resolve_target(settings: Settings) -> DatabaseTarget:
