@@ -42,7 +42,12 @@ def exercise(operation: Any, tenant: Tenant) -> None:
 
 def test_api_conforms_to_its_schema(client: TestClient, tenant: Tenant) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # The event stream never ends by design; it is tested against a real server instead.
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if not op.path.endswith("/events")
+    ]
     assert len(operations) >= 20
     for operation in operations:
         exercise(operation, tenant)

@@ -9,7 +9,18 @@ from fastapi import FastAPI
 
 from maitred import __version__
 from maitred.api import errors, metrics, observability
-from maitred.api.routers import bookings, days, health, holds, keys, ops, venue, whoami
+from maitred.api.events import EventHub
+from maitred.api.routers import (
+    bookings,
+    days,
+    health,
+    holds,
+    keys,
+    ops,
+    venue,
+    webhooks,
+    whoami,
+)
 from maitred.db.database import Database
 from maitred.db.target import DatabaseTarget, app_conninfo_for
 from maitred.settings import Settings
@@ -22,6 +33,7 @@ ROUTERS = (
     holds.router,
     ops.router,
     days.router,
+    webhooks.router,
     keys.router,
 )
 
@@ -39,12 +51,16 @@ def create_app(settings: Settings, target: DatabaseTarget) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        hub = EventHub(target.app_conninfo)
         with Database(target, settings) as db:
             app.state.db = db
+            app.state.events = hub
             metrics.POOLS.pools[str(id(app))] = db.pool
+            hub.start()
             try:
                 yield
             finally:
+                hub.close()
                 metrics.POOLS.pools.pop(str(id(app)), None)
 
     app = FastAPI(title="maitred", version=__version__, description=DESCRIPTION, lifespan=lifespan)

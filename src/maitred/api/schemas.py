@@ -436,3 +436,39 @@ class Availability(Response):
     party_size: int
     times: list[str]
     services: list[ServiceTimes]
+
+
+# --- webhooks and events --------------------------------------------------------------------
+
+
+class WebhookCreate(Request):
+    url: str = Field(pattern=r"^https?://", max_length=2000)
+    event_types: list[str] = Field(
+        default_factory=list, max_length=50, description="Empty: every event type."
+    )
+    secret: str | None = Field(default=None, min_length=16, max_length=200)
+
+
+class Webhook(Response):
+    id: str
+    url: str
+    event_types: list[str]
+    active: bool
+    created_at: str
+
+
+class CreatedWebhook(Webhook):
+    secret: str = Field(description="The signing secret. It is shown this once.")
+
+
+class OutboxEvent(Response):
+    id: str
+    type: str
+    aggregate_id: str
+    status: str
+    attempts: int
+    failed_attempts: int
+    last_error: str | None
+    created_at: str
+    next_attempt_at: str
+    delivered_at: str | None

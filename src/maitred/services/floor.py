@@ -69,6 +69,12 @@ class FloorCache:
         with self._lock:
             self._floors.clear()
 
+    def evict(self, restaurant_id: UUID) -> None:
+        """Forget every cached version of one restaurant's floor."""
+        with self._lock:
+            for key in [key for key in self._floors if key[0] == restaurant_id]:
+                del self._floors[key]
+
 
 floors = FloorCache()
 
