@@ -17,6 +17,8 @@ import pytest
 from maitred.db.database import Database
 from maitred.db.repositories import worker as rows
 from maitred.db.target import DatabaseTarget
+from maitred.domain.actors import Actor
+from maitred.domain.api_keys import Role
 from maitred.jobs.archiver import archive_allocations
 from maitred.jobs.relay import relay_batch, relay_until_idle
 from maitred.jobs.retention import purge
@@ -330,3 +332,60 @@ def test_the_worker_role_reads_only_what_its_jobs_need(test_db: Any) -> None:
     assert {name for (name,) in granted}.isdisjoint(
         {"bookings", "dining_tables", "restaurants", "api_keys", "policies", "zones"}
     )
+
+
+def test_archival_killed_midway_under_traffic_loses_and_duplicates_nothing(
+    db: Database, worker_db: Database, test_db: Any, rid: UUID
+) -> None:
+    from maitred.benchmarks.worker import ARCHIVE_ROWS
+
+    with test_db.owner() as conn:
+        conn.execute(ARCHIVE_ROWS, {"rid": rid, "rows": 600})
+    checksum = (
+        "SELECT count(*), md5(string_agg(allocation_id::text || time_window::text, ','"
+        " ORDER BY allocation_id)) FROM (SELECT allocation_id, time_window FROM"
+        " allocations WHERE booking_id IN (SELECT booking_id FROM bookings"
+        " WHERE status = 'completed') UNION ALL SELECT allocation_id, time_window"
+        " FROM allocations_archive) everything"
+    )
+    with test_db.owner() as conn:
+        before = conn.execute(checksum).fetchone()
+    stop = threading.Event()
+
+    def traffic() -> None:  # bookings and holds keep arriving meanwhile
+        n = 0
+        while not stop.is_set():
+            booking = book(db, rid, 2, day=datetime(2026, 12, 1 + n % 28).date())
+            holds.quote_and_hold(db, rid, booking, Actor(f"traffic-{n}", Role.HOST), {})
+            n += 1
+
+    busy = threading.Thread(target=traffic)
+    busy.start()
+    victim = psycopg.connect(worker_db.target.app_conninfo, autocommit=True)
+    victim.execute("SELECT move_expired_allocations(100, now() - interval '30 days')")
+    victim.execute("BEGIN")
+    victim.execute("SELECT move_expired_allocations(100, now() - interval '30 days')")
+    with test_db.owner() as conn:  # the archiver dies inside its second batch
+        conn.execute("SELECT pg_terminate_backend(%s)", [victim.info.backend_pid])
+    victim.close()
+    with test_db.owner() as conn:
+        assert conn.execute("SELECT count(*) FROM allocations_archive").fetchone() == (100,)
+    counts = archive_allocations(worker_db, batch=64, after_days=30, pause_seconds=0.001)
+    stop.set()
+    busy.join()
+    assert counts.moved == 500
+    with test_db.owner() as conn:
+        assert conn.execute(checksum).fetchone() == before
+        live = conn.execute(
+            "SELECT count(*) FROM allocations_archive"
+            " WHERE upper(time_window) > now() - interval '30 days'"
+        ).fetchone()
+    assert live == (0,)
+
+
+def test_switched_off_jobs_never_run(worker_db: Database) -> None:
+    from maitred.jobs.worker import build_jobs
+
+    settings = WorkerSettings(relay_outbox=False, archive_allocations=False)
+    names = [job.name for job in build_jobs(worker_db, settings, Receiver().post)]
+    assert names == ["sweep-holds", "purge"]

@@ -29,3 +29,22 @@ def http_command(
         )
 
     typer.echo(markdown(run(counts, rounds, get_settings(), progress, workers)))
+
+
+@bench_app.command("worker")
+def worker_command(
+    runs: Annotated[int, typer.Option(min=5, help="Validate and hold calls per cache mode.")] = 60,
+) -> None:
+    """Venue cache on vs off (p95 of validate and hold, 150 tables), sweeper lag, relay
+    throughput and archival rows per second."""
+    from maitred.benchmarks.worker import run as run_worker_bench
+
+    results = run_worker_bench(get_settings(), runs)
+    typer.echo("| measure | value |\n|---|---|")
+    for name, value in results.items():
+        typer.echo(f"| {name} | {value:.2f} |")
+    on, off = results["hold p95 cache on"], results["hold p95 cache off"]
+    v_on, v_off = results["validate p95 cache on"], results["validate p95 cache off"]
+    typer.echo(
+        f"\nThe cache makes validate {v_off / v_on:.1f}x and hold {off / on:.1f}x faster at p95."
+    )

@@ -115,11 +115,17 @@ RETURNS integer LANGUAGE sql AS $$
     SELECT count(*)::integer FROM archived
 $$;
 
+-- A notification that cannot be queued never fails the write that caused it: listeners fall
+-- back to polling and to the venue version check.
 CREATE FUNCTION notify_outbox_event() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('maitred_events', json_build_object(
-        'restaurant_id', NEW.restaurant_id, 'event_id', NEW.event_id,
-        'event_type', NEW.event_type, 'aggregate_id', NEW.aggregate_id)::text);
+    BEGIN
+        PERFORM pg_notify('maitred_events', json_build_object(
+            'restaurant_id', NEW.restaurant_id, 'event_id', NEW.event_id,
+            'event_type', NEW.event_type, 'aggregate_id', NEW.aggregate_id)::text);
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'maitred: event notification not sent: %', SQLERRM;
+    END;
     RETURN NULL;
 END $$;
 CREATE TRIGGER capacity_outbox_notify AFTER INSERT ON capacity_outbox
