@@ -106,3 +106,21 @@ def test_the_app_role_is_not_privileged_and_owns_nothing(test_db: Any) -> None:
     with test_db.app() as conn:
         (user,) = conn.execute("SELECT current_user").fetchone()
         assert user == APP_ROLE
+
+
+def test_every_policy_is_one_of_the_three_kinds(test_db: Any) -> None:
+    """Tenant isolation for everyone, the key lookup, and the worker's own cross-restaurant
+    policies, granted to the worker role alone: nothing else opens a table."""
+    with test_db.owner() as conn:
+        rows = conn.execute(
+            "SELECT tablename, policyname, roles::text[], qual FROM pg_policies"
+            " WHERE schemaname = 'public' ORDER BY 1, 2"
+        ).fetchall()
+    for table, name, roles, qual in rows:
+        if name == "tenant_isolation":
+            assert roles == ["public"], table
+            assert "app_current_restaurant()" in qual, table
+        elif name == "api_key_lookup":
+            assert table == "api_keys"
+        else:
+            assert (name, roles) == ("worker_jobs", ["maitred_worker"]), (table, name, roles)

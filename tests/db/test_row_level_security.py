@@ -31,10 +31,29 @@ def populate(db: Database, rid: UUID) -> str:
             " outcome, response_body) VALUES (%s, 'k1', 'f', 'ok', '{}')",
             [rid],
         )
-        conn.execute(
+        event = conn.execute(
             "INSERT INTO capacity_outbox (restaurant_id, aggregate_id, event_type, dedupe_key,"
-            " payload) VALUES (%s, %s, 'test.event', 'd1', '{}')",
+            " payload) VALUES (%s, %s, 'test.event', 'd1', '{}') RETURNING event_id",
             [rid, rid],
+        ).fetchone()
+        subscription = conn.execute(
+            "INSERT INTO webhook_subscriptions (restaurant_id, url, secret)"
+            " VALUES (%s, 'https://example.invalid/hook', 'whsec_0123456789abcdef')"
+            " RETURNING subscription_id",
+            [rid],
+        ).fetchone()
+        assert event is not None
+        assert subscription is not None
+        conn.execute(
+            "INSERT INTO webhook_attempts (restaurant_id, event_id, subscription_id, succeeded)"
+            " VALUES (%s, %s, %s, true)",
+            [rid, event["event_id"], subscription["subscription_id"]],
+        )
+        conn.execute(
+            "INSERT INTO allocations_archive (restaurant_id, allocation_id, table_id, kind,"
+            " time_window, group_id, created_at, service_date)"
+            " SELECT restaurant_id, gen_random_uuid(), table_id, kind, time_window, group_id,"
+            " created_at, service_date FROM allocations WHERE kind = 'block'",
         )
     return create_key(db, rid, Role.OWNER, "test").plaintext
 
