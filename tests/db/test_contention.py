@@ -135,6 +135,17 @@ def test_no_overlap_no_lost_and_no_phantom_confirms(test_db: Any, capsys: Any) -
             " ON a.restaurant_id = b.restaurant_id AND a.table_id = b.table_id"
             " AND a.allocation_id < b.allocation_id AND a.time_window && b.time_window"
         ).fetchone()
+        if overlaps:  # say exactly what overlapped, and whether the constraint was there
+            pairs = conn.execute(
+                "SELECT a.kind, a.booking_id, a.hold_id, a.time_window, b.kind, b.booking_id,"
+                " b.hold_id, b.time_window, current_database(),"
+                " (SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                "  WHERE conname = 'allocations_no_overlap')"
+                " FROM allocations a JOIN allocations b"
+                " ON a.restaurant_id = b.restaurant_id AND a.table_id = b.table_id"
+                " AND a.allocation_id < b.allocation_id AND a.time_window && b.time_window"
+            ).fetchall()
+            print("\noverlapping allocations:", *pairs, sep="\n")
         rows = conn.execute(
             "SELECT b.booking_id, b.status, coalesce(array_agg(a.table_id::text ORDER BY"
             " a.table_id::text) FILTER (WHERE a.kind = 'assignment'), '{}') AS tables"
