@@ -1,0 +1,218 @@
+"""Solving a day: the LP relaxation first, then CP-SAT in two lexicographic stages.
+
+1. The LP relaxation (`relaxation.py`) bounds the seated covers and picks the options worth
+   searching. If it cannot finish in its share of the time, CP-SAT gets every option.
+2. Stage 1 maximises the seated covers, capped by the LP bound (a valid cut: it lets the solver
+   stop the moment it reaches the bound, which proves the plan optimal over *all* options).
+3. Stage 2 keeps at least those covers and minimises the other terms in order (empty seats,
+   then tables, then moves) as one weighted sum whose weights make it lexicographic.
+
+Each stage starts from a hint (the greedy plan or the current tables, then stage 1's answer)
+and stops early when it proves its optimum. Stage 2 only polishes: it gets at most a quarter of
+the time limit, and stage 1 everything the LP left but that.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import floor
+
+from ortools.sat.python import cp_model
+
+from maitred.planning.optimise.model import (
+    Formulation,
+    SeatingModel,
+    build_model,
+    lexicographic_weights,
+)
+from maitred.planning.optimise.problem import DayProblem, Option
+from maitred.planning.optimise.relaxation import relax
+
+DEFAULT_TIME_LIMIT = 10.0
+RELAXATION_SHARE = 0.5  # of the time limit, at most, for the LP
+SECOND_STAGE_SHARE = 0.25  # of the time limit, at most, for polishing in stage 2
+# Besides the LP's support, each booking keeps its first few candidates (fewest empty seats,
+# then fewest tables): what rounding the LP's fractional plan into whole tables needs.
+FIRST_CANDIDATES = 5
+MIN_STAGE_SECONDS = 0.05
+
+Choices = tuple[int, ...]  # the options chosen for one demand, one per seated booking
+
+
+@dataclass(frozen=True, slots=True)
+class SolverSettings:
+    """How hard and how reproducibly to search."""
+
+    time_limit_seconds: float = DEFAULT_TIME_LIMIT
+    workers: int = 1
+    seed: int = 0
+    formulation: Formulation = Formulation.STARTS
+    relaxation: bool = True  # False gives CP-SAT every option, with no LP first
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """The options chosen per demand, and what is known about the plan's quality."""
+
+    choices: tuple[Choices, ...]
+    covers: int
+    covers_bound: int | None  # no plan of the day seats more covers (None: unknown)
+    covers_optimal: bool  # the covers are proven the most any plan can seat
+    options_searched: int
+    relaxation_seconds: float
+    seconds: float  # everything: the LP, building the models, both stages
+
+
+def option_costs(options: Sequence[Option]) -> list[list[int]]:
+    """The second-stage terms per option, most important first: empty seats, tables, moves."""
+    return [
+        [option.empty_seats for option in options],
+        [option.tables for option in options],
+        [int(option.move) for option in options],
+    ]
+
+
+def solve(
+    problem: DayProblem,
+    hint: set[int],
+    settings: SolverSettings,
+    costs: Sequence[Sequence[int]] | None = None,
+) -> Solution | None:
+    """The best plan found within the time limit, or None when no solution was found.
+
+    `costs` are the second-stage terms per option (default: `option_costs`); an empty list
+    skips the second stage."""
+    started = time.perf_counter()
+    deadline = started + settings.time_limit_seconds
+    costs = option_costs(problem.options) if costs is None else costs
+    search, kept, bound, lp_seconds = _searched(problem, hint, settings, costs)
+    seating = build_model(search, settings.formulation)
+    if bound is not None:
+        seating.model.add(seating.covers <= bound)
+    renumbered = {old: new for new, old in enumerate(kept)}
+    hinted = {renumbered[c] for c in hint if c in renumbered}
+    polish = settings.time_limit_seconds * SECOND_STAGE_SHARE if costs else 0.0
+    first = _stage_one(search, seating, hinted, settings, _left(deadline) - polish)
+    if first is None:
+        return None
+    chosen, covers, model_bound = first
+    if bound is None:  # CP-SAT searched every option: its own bound is the day's
+        bound = max(model_bound, covers)
+    if costs:
+        search_costs = [[term[old] for old in kept] for term in costs]
+        seconds = min(polish, _left(deadline))
+        chosen = _stage_two(search, seating, chosen, covers, search_costs, settings, seconds)
+    return Solution(
+        _per_demand(problem, {kept[p] for p in chosen}),
+        covers,
+        bound,
+        bound is not None and covers >= bound,
+        len(kept),
+        lp_seconds,
+        time.perf_counter() - started,
+    )
+
+
+def _searched(
+    problem: DayProblem,
+    hint: set[int],
+    settings: SolverSettings,
+    costs: Sequence[Sequence[int]],
+) -> tuple[DayProblem, list[int], int | None, float]:
+    """The options CP-SAT searches (with their old positions), and the LP bound if known."""
+    everything = list(range(len(problem.options)))
+    if not settings.relaxation or not problem.options:
+        return problem, everything, None, 0.0
+    relaxation = relax(problem, settings.time_limit_seconds * RELAXATION_SHARE)
+    if relaxation is None:
+        return problem, everything, None, 0.0
+    keep = set(relaxation.support) | hint | problem.staying()
+    for demand, positions in zip(problem.demands, problem.by_demand, strict=True):
+        keep.update(positions[: FIRST_CANDIDATES + demand.count - 1])
+    search, kept = problem.restricted(keep)
+    return search, kept, relaxation.covers_bound, relaxation.seconds
+
+
+def _left(deadline: float) -> float:
+    return deadline - time.perf_counter()
+
+
+def _solver(settings: SolverSettings, seconds: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    parameters = solver.parameters
+    parameters.max_time_in_seconds = max(MIN_STAGE_SECONDS, seconds)
+    parameters.num_workers = settings.workers
+    parameters.random_seed = settings.seed
+    # The at-most-one rows in the LP: this is what gives the solver a useful bound.
+    parameters.linearization_level = 2
+    parameters.cp_model_presolve = False
+    return solver
+
+
+def _set_hint(seating: SeatingModel, problem: DayProblem, chosen: set[int]) -> None:
+    seating.model.clear_hints()  # type: ignore[no-untyped-call]
+    for position, variable in enumerate(seating.chosen):
+        seating.model.add_hint(variable, position in chosen)
+    for demand, variable, positions in zip(
+        problem.demands, seating.unseated, problem.by_demand, strict=True
+    ):
+        seated = sum(1 for p in positions if p in chosen)
+        seating.model.add_hint(variable, demand.count - seated)
+
+
+def _stage_one(
+    problem: DayProblem,
+    seating: SeatingModel,
+    hint: set[int],
+    settings: SolverSettings,
+    seconds: float,
+) -> tuple[set[int], int, int] | None:
+    """Maximise covers: (chosen options, covers, the solver's bound on this model)."""
+    _set_hint(seating, problem, hint)
+    seating.model.maximize(seating.covers)
+    solver = _solver(settings, seconds)
+    status = solver.solve(seating.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    chosen = {p for p, variable in enumerate(seating.chosen) if solver.boolean_value(variable)}
+    covers = round(solver.objective_value)
+    return chosen, covers, floor(solver.best_objective_bound + 1e-6)
+
+
+def _stage_two(
+    problem: DayProblem,
+    seating: SeatingModel,
+    chosen: set[int],
+    covers: int,
+    costs: Sequence[Sequence[int]],
+    settings: SolverSettings,
+    seconds: float,
+) -> set[int]:
+    """Keep the covers, minimise the other terms lexicographically."""
+    weights = lexicographic_weights([_most(problem, term) for term in costs])
+    per_option = [
+        sum(w * term[p] for w, term in zip(weights, costs, strict=True))
+        for p in range(len(problem.options))
+    ]
+    seating.model.add(seating.covers >= covers)
+    seating.model.minimize(cp_model.LinearExpr.weighted_sum(list(seating.chosen), per_option))
+    _set_hint(seating, problem, chosen)
+    solver = _solver(settings, seconds)
+    status = solver.solve(seating.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return chosen
+    return {p for p, variable in enumerate(seating.chosen) if solver.boolean_value(variable)}
+
+
+def _most(problem: DayProblem, term: Sequence[int]) -> int:
+    """The largest total a term can reach: each booking's costliest option."""
+    return sum(
+        sum(sorted((term[p] for p in positions), reverse=True)[: demand.count])
+        for demand, positions in zip(problem.demands, problem.by_demand, strict=True)
+    )
+
+
+def _per_demand(problem: DayProblem, chosen: set[int]) -> tuple[Choices, ...]:
+    return tuple(tuple(p for p in positions if p in chosen) for positions in problem.by_demand)
