@@ -345,9 +345,22 @@ class PolicyVersion(Response):
 
 
 class AutoAssignBody(Request):
-    strategy: Literal["greedy"] = "greedy"
+    strategy: Literal["greedy", "optimal"] = "greedy"
     time_limit_seconds: float | None = Field(default=None, gt=0, le=600)
     dry_run: bool = False
+    reoptimise: bool = Field(
+        default=False,
+        description="Optimal only: also move bookings that have tables (not pinned, not seated),"
+        " as few as possible.",
+    )
+    what_if_tolerance_minutes: int | None = Field(
+        default=None,
+        gt=0,
+        le=120,
+        multiple_of=15,
+        description="Also report how many more covers pending bookings would seat if they could"
+        " start this many minutes earlier or later (a what-if: nothing is written for it).",
+    )
 
 
 class PlannedAssignment(Response):

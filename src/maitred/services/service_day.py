@@ -1,8 +1,12 @@
 """Seating a whole service day at once, and the service day's public use cases.
 
-Auto-assign plans with a pluggable day planner (`PLANNERS`: the greedy planner now, CP-SAT
-later), checks the plan with the independent validator before anything is written, and writes
-every new assignment in one transaction through the same insert path as an ops assignment.
+Auto-assign plans with a pluggable day planner (`PLANNERS`: `greedy`, and `optimal`, the CP-SAT
+day optimiser, never worse than greedy), checks the plan with the independent validator before
+anything is written, and writes every new assignment in one transaction through the same insert
+path as an ops assignment. Re-optimisation (`reoptimise=True`, optimal only) may also move
+bookings that have tables but are neither pinned nor seated, as few as it can; see
+`day_changes` for how a plan's changes are checked and written. The flexible-times what-if
+reports how many more covers shifted start times would seat, and writes nothing.
 The timeline and availability live in their own modules and are re-exported here.
 """
 
@@ -29,12 +33,15 @@ from maitred.domain.window import Window
 from maitred.planning.combinations import CombinationIndex
 from maitred.planning.dayplan import Assignment, DayPlan
 from maitred.planning.greedy import plan_day
-from maitred.planning.validator import DayCode, Violation, validate_day
-from maitred.services.assignments import write_assignment
+from maitred.planning.optimise import Optimised, OptimiseOptions, optimise_day
+from maitred.planning.optimise.flexible import what_if_flexible
+from maitred.planning.optimise.solve import DEFAULT_TIME_LIMIT
+from maitred.services import day_changes
 from maitred.services.availability import availability
+from maitred.services.day_changes import Changes, PlanRejected
 from maitred.services.floor import Floor, read_floor, to_allocation, to_booking
 from maitred.services.timeline import day_timeline
-from maitred.services.views import View, booking_view
+from maitred.services.views import View
 
 Row = dict[str, Any]
 
@@ -49,11 +56,17 @@ __all__ = [
     "day_timeline",
 ]
 
+# How far pending bookings may shift in the flexible-times what-if, at most.
+MAX_WHAT_IF_TOLERANCE = 120
 
-# A day planner: (combinations, the day's bookings, the other occupants, time limit) -> plan.
-# Bookings that have tables keep them; the others are seated where the planner can.
+Progress = Callable[[str], None]
+
+# A day planner: (combinations, the day's bookings, the other occupants, time limit) -> plan,
+# or the optimiser's outcome (its plan with how it got there). Bookings that have tables keep
+# them; the others are seated where the planner can.
 DayPlanner = Callable[
-    [CombinationIndex, Sequence[Booking], Sequence[Allocation], float | None], DayPlan
+    [CombinationIndex, Sequence[Booking], Sequence[Allocation], float | None],
+    DayPlan | Optimised,
 ]
 
 
@@ -66,17 +79,19 @@ def _greedy(
     return plan_day(index, bookings, allocations)
 
 
-PLANNERS: dict[str, DayPlanner] = {"greedy": _greedy}
+def _optimal(
+    index: CombinationIndex,
+    bookings: Sequence[Booking],
+    allocations: Sequence[Allocation],
+    time_limit_seconds: float | None,
+) -> Optimised:
+    limit = DEFAULT_TIME_LIMIT if time_limit_seconds is None else time_limit_seconds
+    return optimise_day(index, bookings, allocations, OptimiseOptions(time_limit_seconds=limit))
+
+
+PLANNERS: dict[str, DayPlanner] = {"greedy": _greedy, "optimal": _optimal}
 
 WRITE_ATTEMPTS = 4
-
-
-class PlanRejected(Exception):
-    """A planner produced a plan the validator refuses: a defect, never written."""
-
-    def __init__(self, violations: list[Violation]) -> None:
-        self.violations = violations
-        super().__init__(f"the day plan breaks {len(violations)} rule(s): {violations[0].message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,87 +124,77 @@ def _read_day(conn: Connection, floor: Floor, service_date: date) -> Day:
     )
 
 
-def _new_assignments(plan: DayPlan, day: Day) -> list[Assignment]:
-    """The plan's assignments for bookings that had no tables; a plan that seats an unknown
-    booking or moves one that had tables is a defect (moves come with re-optimisation)."""
-    before = {booking.id: booking for booking in day.bookings}
-    new = []
-    for assignment in plan.assignments:
-        old = before.get(assignment.booking.id)
-        if old is None:
-            message = "The plan seats a booking that was not given to the planner."
-            raise PlanRejected([Violation("UNKNOWN_BOOKING", assignment.booking.id, message)])
-        if not old.tables:
-            new.append(assignment)
-        elif set(old.tables) != set(assignment.table_ids):
-            message = "The plan moves a booking that already had tables."
-            raise PlanRejected([Violation("BOOKING_MOVED", old.id, message)])
-    return new
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One auto-assign request."""
 
+    service_date: date
+    actor: Actor
+    strategy: str
+    planner: DayPlanner
+    dry_run: bool
+    time_limit_seconds: float | None
+    reoptimise: bool = False
+    what_if_tolerance_minutes: int | None = None
+    progress: Progress | None = None
 
-def _touches(violation: Violation, new_ids: set[str]) -> bool:
-    uses = violation.details.get("uses", ())
-    return (
-        violation.code == DayCode.PINNED_MOVED
-        or violation.booking_id in new_ids
-        or any(use.get("booking_id") in new_ids for use in uses)
-    )
+    def say(self, phase: str) -> None:
+        if self.progress is not None:
+            self.progress(phase)
 
-
-def _validate(index: CombinationIndex, plan: DayPlan, day: Day, new_ids: set[str]) -> None:
-    """Refuse the plan if it breaks any rule with a new assignment or moves a pinned booking.
-    What was there before (an override, an import) is not judged again."""
-    found = validate_day(index, plan.bookings(), day.allocations, before=day.bookings)
-    broken = [v for v in found if _touches(v, new_ids)]
-    if broken:
-        raise PlanRejected(broken)
-
-
-def _write(
-    conn: Connection, floor: Floor, day: Day, new: list[Assignment], run: Run, run_id: UUID
-) -> None:
-    """Every new assignment through the ops insert path, then one event per seated booking.
-
-    Expired holds in the way are removed first: they never block anyone."""
-    rid = floor.restaurant_id
-    windows = [a.booking.window for a in new]
-    day_rows.delete_expired_holds(
-        conn, rid, Window(min(w.start for w in windows), max(w.end for w in windows))
-    )
-    for assignment in new:
-        row = day.rows[assignment.booking.id]
-        write_assignment(conn, floor, row, assignment.table_ids, run.actor)
-    fresh = {str(r["booking_id"]): r for r in booking_rows.of_day(conn, rid, run.service_date)}
-    for assignment in new:
-        booking_id = assignment.booking.id
-        outbox.add(
-            conn,
-            rid,
-            UUID(booking_id),
-            "assignment.changed",
-            f"assignment.changed:{booking_id}:{uuid4()}",
-            {
-                "action": "assigned",
-                "run_id": str(run_id),
-                "booking": booking_view(fresh[booking_id], floor.venue),
-            },
+    def options(self) -> OptimiseOptions:
+        limit = DEFAULT_TIME_LIMIT if self.time_limit_seconds is None else self.time_limit_seconds
+        return OptimiseOptions(
+            time_limit_seconds=limit, reoptimise=self.reoptimise, progress=self.progress
         )
 
 
-def _report(plan: DayPlan, day: Day, new_ids: set[str], run: Run, run_id: UUID | None) -> View:
-    """The plan as in DESIGN §8, with booking and table ids, what stays held, and the counts."""
-    document = plan.to_json()
+def _plan(floor: Floor, day: Day, run: Run) -> tuple[DayPlan, Optimised | None]:
+    """The day's plan from the run's planner (the optimiser is called with the run's options:
+    re-optimisation, progress)."""
+    if run.reoptimise or run.planner is _optimal:
+        outcome: DayPlan | Optimised = optimise_day(
+            floor.index, day.bookings, day.allocations, run.options()
+        )
+    else:
+        outcome = run.planner(floor.index, day.bookings, day.allocations, run.time_limit_seconds)
+    if isinstance(outcome, Optimised):
+        return outcome.plan, outcome
+    return outcome, None
+
+
+def _assignment_view(entry: View, assignment: Assignment, found: Changes) -> View:
+    booking_id = assignment.booking.id
+    moved = {a.booking.id for a in found.moved}
     return {
+        **entry,
+        "booking_id": booking_id,
+        "table_ids": list(assignment.table_ids),
+        "kept": booking_id not in found.ids,
+        "moved": booking_id in moved,
+        "pinned": assignment.booking.pinned,
+    }
+
+
+def _report(
+    plan: DayPlan,
+    day: Day,
+    found: Changes,
+    run: Run,
+    run_id: UUID | None,
+    optimised: Optimised | None,
+) -> View:
+    """The plan as in DESIGN §8, with booking and table ids, what moved, what stays held, the
+    counts, and how the optimiser got there."""
+    document = plan.to_json()
+    report: View = {
         "strategy": run.strategy,
+        "reoptimise": run.reoptimise,
         "dry_run": run.dry_run,
+        "time_limit_seconds": run.time_limit_seconds,
         "run_id": None if run_id is None else str(run_id),
         "assignments": [
-            {
-                **entry,
-                "booking_id": a.booking.id,
-                "table_ids": list(a.table_ids),
-                "kept": a.booking.id not in new_ids,
-            }
+            _assignment_view(entry, a, found)
             for entry, a in zip(document["assignments"], plan.assignments, strict=True)
         ],
         "unseated": [
@@ -201,9 +206,13 @@ def _report(plan: DayPlan, day: Day, new_ids: set[str], run: Run, run_id: UUID |
             for r in day.held
         ],
         "metrics": document["metrics"],
-        "moves": 0,
-        "written": 0 if run.dry_run else len(new_ids),
+        "moves": len(found.moved),
+        "written": 0 if run.dry_run else len(found.ids),
     }
+    if optimised is not None:
+        report["optimiser"] = optimised.report()
+        report["fallback"] = optimised.fallback
+    return report
 
 
 def _planner(strategy: str, time_limit_seconds: float | None) -> DayPlanner:
@@ -220,46 +229,73 @@ def _planner(strategy: str, time_limit_seconds: float | None) -> DayPlanner:
     return planner
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
-    """One auto-assign request."""
-
-    service_date: date
-    actor: Actor
-    strategy: str
-    planner: DayPlanner
-    dry_run: bool
-    time_limit_seconds: float | None
+def _check_options(strategy: str, reoptimise: bool, tolerance: int | None) -> None:
+    if reoptimise and strategy != "optimal":
+        raise InvalidRequest(
+            "Re-optimisation moves bookings, which only the optimal strategy does.",
+            strategy=strategy,
+            reoptimise=reoptimise,
+        )
+    if tolerance is not None and not (
+        0 < tolerance <= MAX_WHAT_IF_TOLERANCE and tolerance % 15 == 0
+    ):
+        raise InvalidRequest(
+            f"The what-if tolerance is a multiple of 15 minutes, up to {MAX_WHAT_IF_TOLERANCE}.",
+            what_if_tolerance_minutes=tolerance,
+        )
 
 
 def _summary(run: Run, report: View) -> View:
     return {
         "service_date": run.service_date.isoformat(),
         "strategy": run.strategy,
+        "reoptimise": run.reoptimise,
         "actor": run.actor.id,
         "written": report["written"],
+        "moves": report["moves"],
         "metrics": report["metrics"],
         "unseated": report["unseated"],
     }
 
 
+def _what_if(floor: Floor, day: Day, plan: DayPlan, run: Run) -> View | None:
+    if run.what_if_tolerance_minutes is None:
+        return None
+    run.say("what-if: flexible times")
+    found = what_if_flexible(
+        floor.index,
+        day.bookings,
+        day.allocations,
+        plan,
+        run.what_if_tolerance_minutes,
+        run.options(),
+    )
+    return found.to_json()
+
+
 def _assign_once(db: Database, restaurant_id: UUID, defaults: dict[str, Any], run: Run) -> View:
     """Read, plan, validate and (unless a dry run) write, in one transaction."""
     with db.tenant(restaurant_id) as conn:
+        run.say("reading the day")
         floor = read_floor(conn, restaurant_id, defaults)
         if not run.dry_run:
             day_rows.lock_day_bookings(conn, restaurant_id, run.service_date)
         day = _read_day(conn, floor, run.service_date)
-        plan = run.planner(floor.index, day.bookings, day.allocations, run.time_limit_seconds)
-        new = _new_assignments(plan, day)
-        new_ids = {a.booking.id for a in new}
-        _validate(floor.index, plan, day, new_ids)
-        if run.dry_run:
-            return _report(plan, day, new_ids, run, None)
-        run_id = uuid4()
-        if new:
-            _write(conn, floor, day, new, run, run_id)
-        report = _report(plan, day, new_ids, run, run_id)
+        run.say("planning" if run.strategy == "greedy" else "optimising")
+        plan, optimised = _plan(floor, day, run)
+        run.say("validating")
+        found = day_changes.changes(plan, day.bookings, run.reoptimise)
+        day_changes.validate(floor.index, plan, day.bookings, day.allocations, found)
+        what_if = _what_if(floor, day, plan, run)
+        run_id = None if run.dry_run else uuid4()
+        report = _report(plan, day, found, run, run_id, optimised)
+        if what_if is not None:
+            report["flexible_times"] = what_if
+        if run_id is None:
+            return report
+        run.say("writing")
+        if found:
+            day_changes.write(conn, floor, day.rows, found, run.actor, run_id)
         outbox.add(
             conn,
             restaurant_id,
@@ -280,15 +316,32 @@ def auto_assign_day(
     strategy: str = "greedy",
     dry_run: bool = False,
     time_limit_seconds: float | None = None,
+    reoptimise: bool = False,
+    what_if_tolerance_minutes: int | None = None,
+    progress: Progress | None = None,
 ) -> View:
     """Seat every active booking of the day that has no tables, around everything that is
     there (assignments, live holds, blocks), and report the plan; write it unless `dry_run`.
 
+    With `reoptimise` (strategy `optimal` only) bookings that have tables but are neither
+    pinned nor seated may move too, as few as possible once the covers, empty seats and tables
+    are best. `what_if_tolerance_minutes` adds the flexible-times what-if to the report.
     A write that loses a race to another writer undoes the whole transaction, which is tried
     again from a fresh read, up to WRITE_ATTEMPTS times, then refused with TABLE_CONFLICT.
     """
     planner = _planner(strategy, time_limit_seconds)
-    run = Run(service_date, actor, strategy, planner, dry_run, time_limit_seconds)
+    _check_options(strategy, reoptimise, what_if_tolerance_minutes)
+    run = Run(
+        service_date,
+        actor,
+        strategy,
+        planner,
+        dry_run,
+        time_limit_seconds,
+        reoptimise,
+        what_if_tolerance_minutes,
+        progress,
+    )
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             return _assign_once(db, restaurant_id, defaults, run)
@@ -299,5 +352,6 @@ def auto_assign_day(
                     " written. Try again.",
                     attempts=WRITE_ATTEMPTS,
                 ) from exc
+            run.say(f"the floor changed; planning again (attempt {attempt + 1})")
             clock.sleep(random.uniform(0, 0.02 * 2**attempt))
     raise AssertionError("unreachable")

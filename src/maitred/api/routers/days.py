@@ -57,6 +57,8 @@ def auto_assign(
         strategy=body.strategy,
         dry_run=body.dry_run,
         time_limit_seconds=body.time_limit_seconds,
+        reoptimise=body.reoptimise,
+        what_if_tolerance_minutes=body.what_if_tolerance_minutes,
     )
 
 

@@ -1,4 +1,5 @@
-"""The service day's rows: blocks, a day's bars for the timeline, locking a day's bookings."""
+"""The service day's rows: blocks, a day's bars for the timeline, locking a day's bookings,
+freeing the tables a re-optimisation moves bookings off."""
 
 from __future__ import annotations
 
@@ -134,4 +135,16 @@ def delete_expired_holds(conn: Connection, restaurant_id: UUID, window: Window) 
         " AND h.hold_id IN (SELECT a.hold_id FROM allocations a"
         "   WHERE a.restaurant_id = %(rid)s AND a.kind = 'hold' AND a.time_window && %(window)s)",
         {"rid": restaurant_id, "window": window_range(window)},
+    ).rowcount
+
+
+def delete_assignments_of(conn: Connection, restaurant_id: UUID, booking_ids: list[UUID]) -> int:
+    """Remove these bookings' assignment rows in one statement: a re-optimisation frees the
+    tables it moves bookings off before it seats anyone on them (delete, then insert)."""
+    if not booking_ids:
+        return 0
+    return conn.execute(
+        "DELETE FROM allocations WHERE restaurant_id = %s AND booking_id = ANY(%s)"
+        " AND kind = 'assignment'",
+        [restaurant_id, booking_ids],
     ).rowcount

@@ -154,6 +154,14 @@ class _Demand:
             self.peak = max(self.peak, covers)
 
 
+def peak_load(venue: Venue, day: list[Booking]) -> float:
+    """The covers booked at the busiest moment, as a share of the floor's seats."""
+    demand = _Demand()
+    for booking in day:
+        demand.add(booking)
+    return demand.peak / seats(venue)
+
+
 def loaded_day(venue: Venue, parties: dict[int, int], load: float, seed: int = 1) -> list[Booking]:
     """Bookings in the order they were made, until the peak asks for `load` x the seats."""
     rng = random.Random(seed)

@@ -9,7 +9,7 @@ or greedy's plan is better (more covers, or as many with fewer empty seats).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -44,11 +44,21 @@ class OptimiseOptions:
     formulation: Formulation = Formulation.STARTS
     relaxation: bool = True
     reoptimise: bool = False  # move bookings that have tables (not pinned, not seated)
+    progress: Callable[[str], None] | None = field(default=None, compare=False)
 
     def settings(self) -> SolverSettings:
         return SolverSettings(
-            self.time_limit_seconds, self.workers, self.seed, self.formulation, self.relaxation
+            self.time_limit_seconds,
+            self.workers,
+            self.seed,
+            self.formulation,
+            self.relaxation,
+            self.progress,
         )
+
+    def say(self, phase: str) -> None:
+        if self.progress is not None:
+            self.progress(phase)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +100,7 @@ def optimise_day(
     options = options or OptimiseOptions()
     started = time.perf_counter()
     others = tuple(allocations)
+    options.say("greedy warm start")
     greedy = plan_day(index, bookings, others)
     problem = build_problem(index, bookings, others, options.reoptimise)
     hint = problem.hinted({a.booking.id: frozenset(a.table_ids) for a in greedy.assignments})
@@ -97,6 +108,7 @@ def optimise_day(
     if solution is None:
         return _fallback(greedy, "CP-SAT found no plan within the time limit.", started)
     plan = fill(index, to_plan(problem, solution), others)
+    options.say("checking the plan")
     found = check(index, plan, bookings, others)
     if found:
         return _fallback(greedy, "The validator refused the optimiser's plan.", started, found)

@@ -15,8 +15,8 @@ the time limit, and stage 1 everything the LP left but that.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from math import floor
 
 from ortools.sat.python import cp_model
@@ -50,6 +50,11 @@ class SolverSettings:
     seed: int = 0
     formulation: Formulation = Formulation.STARTS
     relaxation: bool = True  # False gives CP-SAT every option, with no LP first
+    progress: Callable[[str], None] | None = field(default=None, compare=False)
+
+    def say(self, phase: str) -> None:
+        if self.progress is not None:
+            self.progress(phase)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +130,7 @@ def _searched(
     everything = list(range(len(problem.options)))
     if not settings.relaxation or not problem.options:
         return problem, everything, None, 0.0
+    settings.say(f"LP relaxation: {len(problem.options)} options")
     relaxation = relax(problem, settings.time_limit_seconds * RELAXATION_SHARE)
     if relaxation is None:
         return problem, everything, None, 0.0
@@ -170,6 +176,7 @@ def _stage_one(
     seconds: float,
 ) -> tuple[set[int], int, int] | None:
     """Maximise covers: (chosen options, covers, the solver's bound on this model)."""
+    settings.say(f"CP-SAT stage 1, covers: {len(problem.options)} options")
     _set_hint(seating, problem, hint)
     seating.model.maximize(seating.covers)
     solver = _solver(settings, seconds)
@@ -191,6 +198,7 @@ def _stage_two(
     seconds: float,
 ) -> set[int]:
     """Keep the covers, minimise the other terms lexicographically."""
+    settings.say(f"CP-SAT stage 2, covers {covers} kept")
     weights = lexicographic_weights([_most(problem, term) for term in costs])
     per_option = [
         sum(w * term[p] for w, term in zip(weights, costs, strict=True))
