@@ -154,10 +154,9 @@ CREATE TABLE allocations (
                              AND expires_at IS NULL)
      OR (kind = 'block' AND booking_id IS NULL AND hold_id IS NULL AND expires_at IS NULL)),
     -- No two allocations of any kinds overlap on one table: double booking is impossible.
-    -- Deferrable so a whole-day re-assignment can move bookings within one transaction.
+    -- Checked row by row, never deferred: a re-assignment deletes before it inserts.
     CONSTRAINT allocations_no_overlap EXCLUDE USING gist (
         restaurant_id WITH =, table_id WITH =, time_window WITH &&)
-        DEFERRABLE INITIALLY IMMEDIATE
 );
 CREATE INDEX allocations_booking_idx ON allocations (restaurant_id, booking_id);
 CREATE INDEX allocations_hold_idx ON allocations (restaurant_id, hold_id);
