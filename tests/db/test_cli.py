@@ -87,6 +87,9 @@ def test_demo_imports_the_sample_and_exits(cli: CliRunner) -> None:
     assert "Corner House" in result.stdout
     assert "Fri 2026-11-27" in result.stdout
     assert "150 bookings imported, 3 pinned" in result.stdout
+    assert "Auto-assigned Fri 2026-11-27 with the optimiser" in result.stdout
+    assert "greedy beside the optimiser" in result.stdout
+    assert "proven optimal" in result.stdout or "bound" in result.stdout
 
 
 def test_migrate_reports_the_revision(cli: CliRunner) -> None:

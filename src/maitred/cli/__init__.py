@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from maitred.cli.assign_day import assign_day_command
 from maitred.cli.bench import bench_app
 from maitred.cli.bench_http import http_command  # noqa: F401  (registers `bench http`)
 from maitred.cli.database import bookings_app, keys_app, migrate_command, venue_app
@@ -25,6 +26,7 @@ app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 app.command("smoke")(smoke_command)
 app.command("worker")(worker_command)
+app.command("assign-day")(assign_day_command)
 app.add_typer(venue_app, name="venue")
 app.add_typer(bookings_app, name="bookings")
 app.add_typer(keys_app, name="keys")

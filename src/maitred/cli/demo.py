@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import typer
 from rich.table import Table
 
+from maitred.cli.assign_day import progress_display, unseated_table
 from maitred.cli.runtime import Runtime, console, database, fail
 from maitred.cli.serve import run_api
+from maitred.domain.actors import CLI_ACTOR
 from maitred.domain.api_keys import Role
 from maitred.domain.errors import MaitredError
 from maitred.domain.venue import Table as VenueTable
 from maitred.formats.floorplan import FloorPlan, load_floorplan
-from maitred.services import api_keys, bookings, venues
+from maitred.planning.optimise.solve import DEFAULT_TIME_LIMIT
+from maitred.services import api_keys, bookings, service_day, venues
 
 SAMPLE_FLOOR = "corner_house.yaml"
 SAMPLE_BOOKINGS = "friday.csv"
@@ -63,6 +68,49 @@ def _bookings_table(rt: Runtime, restaurant_id: UUID) -> Table:
     return table
 
 
+def _busiest_day(rt: Runtime, restaurant_id: UUID) -> date:
+    by_day: dict[date, int] = {}
+    for row in bookings.day_summary(rt.db, restaurant_id):
+        by_day[row["service_date"]] = by_day.get(row["service_date"], 0) + row["bookings"]
+    return max(by_day, key=lambda day: (by_day[day], day))
+
+
+def _comparison(greedy: dict[str, Any], optimal: dict[str, Any]) -> Table:
+    """The greedy report beside the optimiser's, figure by figure."""
+    table = Table("", "greedy", "optimiser", title="Auto-assign: greedy beside the optimiser")
+    ours, theirs = optimal["metrics"], greedy["metrics"]
+    for label, key in (("seated covers", "seated_covers"), ("seated bookings", "seated_bookings")):
+        table.add_row(label, f"{theirs[key]}", f"{ours[key]} ({ours[key] - theirs[key]:+d})")
+    table.add_row(
+        "seat utilisation", f"{theirs['seat_utilisation']:.1%}", f"{ours['seat_utilisation']:.1%}"
+    )
+    table.add_row("unseated bookings", str(len(greedy["unseated"])), str(len(optimal["unseated"])))
+    optimiser = optimal["optimiser"]
+    proof = (
+        "proven optimal" if optimiser["optimal_covers"] else f"bound {optimiser['covers_bound']}"
+    )
+    table.add_row("covers", "–", proof)
+    table.add_row("written", "0 (dry run)", str(optimal["written"]))
+    return table
+
+
+def _assign_sample_day(rt: Runtime, restaurant_id: UUID) -> None:
+    """Plan the busiest sample day greedily (a dry run), then seat it with the optimiser."""
+    day = _busiest_day(rt, restaurant_id)
+    defaults = rt.settings.policy_defaults()
+    greedy = service_day.auto_assign_day(
+        rt.db, restaurant_id, day, CLI_ACTOR, defaults, strategy="greedy", dry_run=True
+    )
+    with progress_display(DEFAULT_TIME_LIMIT, sys.stderr.isatty()) as progress:
+        optimal = service_day.auto_assign_day(
+            rt.db, restaurant_id, day, CLI_ACTOR, defaults, strategy="optimal", progress=progress
+        )
+    console.print(f"Auto-assigned [bold]{day:%a %Y-%m-%d}[/] with the optimiser.")
+    console.print(_comparison(greedy, optimal))
+    if optimal["unseated"]:
+        console.print(unseated_table(optimal))
+
+
 def _serve(rt: Runtime, restaurant_id: UUID, host: str | None, port: int | None) -> None:
     bind_host, bind_port = host or rt.settings.api_host, port or rt.settings.api_port
     base = f"http://{bind_host}:{bind_port}"
@@ -78,8 +126,9 @@ def demo_command(
     host: Annotated[str | None, typer.Option("--host", help="Listen address.")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Listen port.")] = None,
 ) -> None:
-    """Import the sample floor and a busy Friday dinner, print a summary and an owner key,
-    then serve the API until Ctrl+C (unless --no-serve)."""
+    """Import the sample floor and a busy Friday dinner, print a summary, auto-assign the
+    Friday with the optimiser (its report beside the greedy one), print an owner key, then
+    serve the API until Ctrl+C (unless --no-serve)."""
     try:
         with database() as rt:
             floor = load_floorplan(sample_path(SAMPLE_FLOOR), rt.settings.policy_defaults())
@@ -98,6 +147,7 @@ def demo_command(
             console.print(
                 f"{summary.bookings} bookings imported, {summary.pinned} pinned to their tables."
             )
+            _assign_sample_day(rt, restaurant_id)
             key = api_keys.create_key(rt.db, restaurant_id, Role.OWNER, "demo")
             console.print(f"Owner API key (shown once): [bold]{key.plaintext}[/]")
             if serve:

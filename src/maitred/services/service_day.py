@@ -36,6 +36,7 @@ from maitred.planning.greedy import plan_day
 from maitred.planning.optimise import Optimised, OptimiseOptions, optimise_day
 from maitred.planning.optimise.flexible import what_if_flexible
 from maitred.planning.optimise.solve import DEFAULT_TIME_LIMIT
+from maitred.planning.rules import label_key
 from maitred.services import day_changes
 from maitred.services.availability import availability
 from maitred.services.day_changes import Changes, PlanRejected
@@ -163,21 +164,30 @@ def _plan(floor: Floor, day: Day, run: Run) -> tuple[DayPlan, Optimised | None]:
     return outcome, None
 
 
-def _assignment_view(entry: View, assignment: Assignment, found: Changes) -> View:
+def _assignment_view(
+    entry: View, assignment: Assignment, found: Changes, floor: Floor, day: Day
+) -> View:
     booking_id = assignment.booking.id
-    moved = {a.booking.id for a in found.moved}
-    return {
+    view: View = {
         **entry,
         "booking_id": booking_id,
         "table_ids": list(assignment.table_ids),
         "kept": booking_id not in found.ids,
-        "moved": booking_id in moved,
+        "moved": any(a.booking.id == booking_id for a in found.moved),
         "pinned": assignment.booking.pinned,
     }
+    if view["moved"]:
+        before = next(b for b in day.bookings if b.id == booking_id)
+        venue = floor.venue
+        view["previous_tables"] = sorted(
+            (venue.table(t).label for t in before.tables if venue.has_table(t)), key=label_key
+        )
+    return view
 
 
 def _report(
     plan: DayPlan,
+    floor: Floor,
     day: Day,
     found: Changes,
     run: Run,
@@ -194,7 +204,7 @@ def _report(
         "time_limit_seconds": run.time_limit_seconds,
         "run_id": None if run_id is None else str(run_id),
         "assignments": [
-            _assignment_view(entry, a, found)
+            _assignment_view(entry, a, found, floor, day)
             for entry, a in zip(document["assignments"], plan.assignments, strict=True)
         ],
         "unseated": [
@@ -288,7 +298,7 @@ def _assign_once(db: Database, restaurant_id: UUID, defaults: dict[str, Any], ru
         day_changes.validate(floor.index, plan, day.bookings, day.allocations, found)
         what_if = _what_if(floor, day, plan, run)
         run_id = None if run.dry_run else uuid4()
-        report = _report(plan, day, found, run, run_id, optimised)
+        report = _report(plan, floor, day, found, run, run_id, optimised)
         if what_if is not None:
             report["flexible_times"] = what_if
         if run_id is None:
