@@ -118,12 +118,19 @@ def optimise_day(
         plan=plan,
         greedy=greedy,
         moves=count_moves(bookings, plan),
-        covers_bound=solution.covers_bound,
+        covers_bound=_day_bound(problem, solution),
         covers_optimal=solution.covers_optimal,
         seconds=time.perf_counter() - started,
         options=len(problem.options),
         options_searched=solution.options_searched,
     )
+
+
+def _day_bound(problem: DayProblem, solution: Solution) -> int | None:
+    """The bound on the decided bookings' covers, plus the covers that keep their tables."""
+    if solution.covers_bound is None:
+        return None
+    return solution.covers_bound + sum(booking.party_size for booking in problem.fixed)
 
 
 def _fallback(

@@ -164,6 +164,8 @@ def _set_hint(seating: SeatingModel, problem: DayProblem, chosen: set[int]) -> N
     for demand, variable, positions in zip(
         problem.demands, seating.unseated, problem.by_demand, strict=True
     ):
+        if demand.must_seat:
+            continue  # a constant 0, shared by every such demand
         seated = sum(1 for p in positions if p in chosen)
         seating.model.add_hint(variable, demand.count - seated)
 
