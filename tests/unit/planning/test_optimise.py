@@ -14,6 +14,7 @@ from maitred.planning.dayplan import DayPlan
 from maitred.planning.greedy import plan_day
 from maitred.planning.optimise import Formulation, OptimiseOptions, optimise_day
 from maitred.planning.optimise import optimiser as optimiser_module
+from maitred.planning.optimise import solve as solve_module
 from maitred.planning.optimise.model import lexicographic_weights
 from maitred.planning.optimise.optimiser import check
 from maitred.planning.optimise.problem import build_problem, running_sets
@@ -208,3 +209,18 @@ def test_lexicographic_weights_order_the_terms() -> None:
     # One unit of a term outweighs the most the later terms can add up to.
     assert weights[0] > weights[1] * 7 + weights[2] * 5
     assert weights[1] > weights[2] * 5
+
+
+def test_without_the_lp_it_still_plans_but_claims_no_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(solve_module, "relax", lambda problem, seconds: None)  # out of time
+    rng = random.Random(3)
+    floor = random_floor(rng, 5)
+    day = random_day(rng, 7)
+    index = CombinationIndex.build(floor)
+    result = optimise_day(index, day, (), FAST)
+    assert result.covers_bound is None
+    assert not result.covers_optimal
+    assert result.plan.metrics.seated_covers >= plan_day(index, day).metrics.seated_covers
+    assert_valid(index, result.plan, day)

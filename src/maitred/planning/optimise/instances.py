@@ -139,7 +139,7 @@ def _booking(venue: Venue, number: int, party: int, start: time) -> Booking:
     )
 
 
-class _Demand:
+class _Peak:
     """Covers booked per 5-minute bucket, to find the busiest moment."""
 
     def __init__(self) -> None:
@@ -156,7 +156,7 @@ class _Demand:
 
 def peak_load(venue: Venue, day: list[Booking]) -> float:
     """The covers booked at the busiest moment, as a share of the floor's seats."""
-    demand = _Demand()
+    demand = _Peak()
     for booking in day:
         demand.add(booking)
     return demand.peak / seats(venue)
@@ -166,7 +166,7 @@ def loaded_day(venue: Venue, parties: dict[int, int], load: float, seed: int = 1
     """Bookings in the order they were made, until the peak asks for `load` x the seats."""
     rng = random.Random(seed)
     target = load * seats(venue)
-    demand, day = _Demand(), list[Booking]()
+    demand, day = _Peak(), list[Booking]()
     while demand.peak < target:
         booking = _booking(venue, len(day) + 1, _party(rng, parties), random_start(rng))
         demand.add(booking)

@@ -92,7 +92,8 @@ def solve(
     started = time.perf_counter()
     deadline = started + settings.time_limit_seconds
     costs = option_costs(problem.options) if costs is None else costs
-    search, kept, bound, lp_seconds = _searched(problem, hint, settings, costs)
+    found = _searched(problem, hint, settings)
+    search, kept, bound = found.problem, found.kept, found.bound
     seating = build_model(search, settings.formulation)
     if bound is not None:
         seating.model.add(seating.covers <= bound)
@@ -103,7 +104,7 @@ def solve(
     if first is None:
         return None
     chosen, covers, model_bound = first
-    if bound is None:  # CP-SAT searched every option: its own bound is the day's
+    if found.complete:  # CP-SAT searched every option: its own bound is the day's
         bound = max(model_bound, covers)
     if costs:
         search_costs = [[term[old] for old in kept] for term in costs]
@@ -115,30 +116,37 @@ def solve(
         bound,
         bound is not None and covers >= bound,
         len(kept),
-        lp_seconds,
+        found.lp_seconds,
         time.perf_counter() - started,
     )
 
 
-def _searched(
-    problem: DayProblem,
-    hint: set[int],
-    settings: SolverSettings,
-    costs: Sequence[Sequence[int]],
-) -> tuple[DayProblem, list[int], int | None, float]:
-    """The options CP-SAT searches (with their old positions), and the LP bound if known."""
-    everything = list(range(len(problem.options)))
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """The options CP-SAT searches, with their positions in the whole problem."""
+
+    problem: DayProblem
+    kept: list[int]
+    bound: int | None  # the LP bound, when the LP was solved
+    complete: bool  # every option is searched: CP-SAT's own bound is the day's
+    lp_seconds: float = 0.0
+
+
+def _searched(problem: DayProblem, hint: set[int], settings: SolverSettings) -> _Search:
+    """Every option without the LP; otherwise the LP's support, the hint, the current tables
+    and each demand's first candidates (only those last three if the LP ran out of time)."""
     if not settings.relaxation or not problem.options:
-        return problem, everything, None, 0.0
+        return _Search(problem, list(range(len(problem.options))), None, True)
     settings.say(f"LP relaxation: {len(problem.options)} options")
     relaxation = relax(problem, settings.time_limit_seconds * RELAXATION_SHARE)
-    if relaxation is None:
-        return problem, everything, None, 0.0
-    keep = set(relaxation.support) | hint | problem.staying()
+    keep = hint | problem.staying()
     for demand, positions in zip(problem.demands, problem.by_demand, strict=True):
         keep.update(positions[: FIRST_CANDIDATES + demand.count - 1])
-    search, kept = problem.restricted(keep)
-    return search, kept, relaxation.covers_bound, relaxation.seconds
+    if relaxation is None:
+        search, kept = problem.restricted(keep)
+        return _Search(search, kept, None, False)
+    search, kept = problem.restricted(keep | relaxation.support)
+    return _Search(search, kept, relaxation.covers_bound, False, relaxation.seconds)
 
 
 def _left(deadline: float) -> float:
