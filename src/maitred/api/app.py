@@ -24,6 +24,7 @@ from maitred.api.routers import (
 from maitred.db.database import Database
 from maitred.db.target import DatabaseTarget, app_conninfo_for
 from maitred.settings import Settings
+from maitred.web import router as ops_router
 
 ROUTERS = (
     health.router,
@@ -35,6 +36,7 @@ ROUTERS = (
     days.router,
     webhooks.router,
     keys.router,
+    ops_router,
 )
 
 DESCRIPTION = """
