@@ -20,7 +20,15 @@ from maitred.settings import Settings, get_settings
 def run_api(settings: Settings, target: DatabaseTarget, host: str, port: int) -> None:
     """Serve until interrupted (Ctrl+C or SIGTERM); uvicorn shuts down gracefully."""
     app = create_app(settings, target)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # Open event streams must not keep a stopping server alive.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
 
 
 def run_workers(target: DatabaseTarget, host: str, port: int, workers: int) -> None:
