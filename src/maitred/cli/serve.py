@@ -49,6 +49,7 @@ def run_workers(target: DatabaseTarget, host: str, port: int, workers: int) -> N
             workers=workers,
             log_level="warning",
             access_log=False,
+            timeout_graceful_shutdown=5,
         )
 
 
