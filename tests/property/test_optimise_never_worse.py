@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from maitred.planning.combinations import CombinationIndex
 from maitred.planning.dayplan import DayPlan
 from maitred.planning.greedy import plan_day
 from maitred.planning.optimise import OptimiseOptions, optimise_day
+from maitred.planning.optimise import solve as solve_module
 from support.floors import at, busy
 from support.optimise import assert_valid, random_day, random_floor
 
@@ -47,11 +49,17 @@ def seeded_day(seed: int) -> tuple[CombinationIndex, list[Booking], list]:  # ty
 
 
 @settings(max_examples=300, derandomize=True, deadline=None)
-@given(st.integers(0, 10**9), st.booleans())
-def test_never_worse_than_greedy_and_always_valid(seed: int, reoptimise: bool) -> None:
+@given(st.integers(0, 10**9), st.booleans(), st.booleans())
+def test_never_worse_than_greedy_and_always_valid(
+    seed: int, reoptimise: bool, restricted: bool
+) -> None:
+    """`restricted` makes CP-SAT search only the LP's support and first candidates, as it does
+    on days with many options."""
     index, day, blocks = seeded_day(seed)
     greedy = plan_day(index, day, blocks)
-    result = optimise_day(index, day, blocks, replace(OPTIONS, reoptimise=reoptimise))
+    whole = 0 if restricted else solve_module.WHOLE_SEARCH_OPTIONS
+    with patch.object(solve_module, "WHOLE_SEARCH_OPTIONS", whole):
+        result = optimise_day(index, day, blocks, replace(OPTIONS, reoptimise=reoptimise))
     ours, theirs = result.plan.metrics, greedy.metrics
     assert ours.seated_covers >= theirs.seated_covers
     if ours.seated_covers == theirs.seated_covers:

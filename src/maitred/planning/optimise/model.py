@@ -1,14 +1,18 @@
 """The CP-SAT model of a day: one Boolean per option, an "unseated" count per demand (exactly
 its bookings, seated or not), and no table used by two options at once.
 
-Two formulations of "no table used twice at once" are kept, because the issue asked for both
-to be measured (`maitred bench quality --formulation`):
+Two formulations of "no table used twice at once" are kept, so that their comparison
+(`maitred bench quality --formulation intervals`, docs/benchmarks.md) can be run again:
 
 - `STARTS`: for each table, at most one of its options is running at each moment where a
   set of them overlap the most (the maximal cliques of an interval graph, found by a sweep).
   Linear, so the LP relaxation sees it: the default, it proved faster (docs/benchmarks.md).
 - `INTERVALS`: one optional fixed-size interval per option, in the no-overlap constraint of
   every table of its combination.
+
+What never moves (blocks, live holds, bookings that keep their tables) is not in the model:
+an option that would overlap it is never created (`problem.py`), which is the same as a fixed
+interval in every table's constraint, with fewer variables.
 
 Times are integers in the largest unit that divides every option's start and end (usually
 minutes), relative to the earliest start, so the interval formulation stays exact.

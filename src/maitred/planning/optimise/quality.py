@@ -185,7 +185,7 @@ def table_rows(result: CaseResult) -> list[str]:
     reached = " (reached: optimal)" if result.bound_reached else ""
     bound = "–" if result.bound is None else str(result.bound)
     rows.append(
-        head + f"| CP-SAT bound{reached} | {bound} | – | – | 1.000 "
+        head + f"| upper bound{reached} | {bound} | – | – | 1.000 "
         f"| {_gain(result.bound or 0, industry)} | – |"
     )
     return rows

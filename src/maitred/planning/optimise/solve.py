@@ -36,6 +36,9 @@ SECOND_STAGE_SHARE = 0.25  # of the time limit, at most, for polishing in stage 
 # Besides the LP's support, each booking keeps its first few candidates (fewest empty seats,
 # then fewest tables): what rounding the LP's fractional plan into whole tables needs.
 FIRST_CANDIDATES = 5
+# A day with no more options than this is searched whole (the LP still bounds it): cheap, and
+# exact where the LP's support would be too narrow.
+WHOLE_SEARCH_OPTIONS = 3000
 MIN_STAGE_SECONDS = 0.05
 
 Choices = tuple[int, ...]  # the options chosen for one demand, one per seated booking
@@ -104,7 +107,7 @@ def solve(
     if first is None:
         return None
     chosen, covers, model_bound = first
-    if found.complete:  # CP-SAT searched every option: its own bound is the day's
+    if found.complete:  # CP-SAT searched every option: its own bound (under the LP's) holds
         bound = max(model_bound, covers)
     if costs:
         search_costs = [[term[old] for old in kept] for term in costs]
@@ -133,8 +136,9 @@ class _Search:
 
 
 def _searched(problem: DayProblem, hint: set[int], settings: SolverSettings) -> _Search:
-    """Every option without the LP; otherwise the LP's support, the hint, the current tables
-    and each demand's first candidates (only those last three if the LP ran out of time)."""
+    """Every option without the LP, or when there are few; otherwise the LP's support, the
+    hint, the current tables and each demand's first candidates (only those last three if the
+    LP ran out of time)."""
     if not settings.relaxation or not problem.options:
         return _Search(problem, list(range(len(problem.options))), None, True)
     settings.say(f"LP relaxation: {len(problem.options)} options")
@@ -145,6 +149,9 @@ def _searched(problem: DayProblem, hint: set[int], settings: SolverSettings) -> 
     if relaxation is None:
         search, kept = problem.restricted(keep)
         return _Search(search, kept, None, False)
+    if len(problem.options) <= WHOLE_SEARCH_OPTIONS:
+        everything = list(range(len(problem.options)))
+        return _Search(problem, everything, relaxation.covers_bound, True, relaxation.seconds)
     search, kept = problem.restricted(keep | relaxation.support)
     return _Search(search, kept, relaxation.covers_bound, False, relaxation.seconds)
 
