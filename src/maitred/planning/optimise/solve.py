@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import floor
 
 from ortools.sat.python import cp_model
@@ -36,9 +36,11 @@ SECOND_STAGE_SHARE = 0.25  # of the time limit, at most, for polishing in stage 
 # Besides the LP's support, each booking keeps its first few candidates (fewest empty seats,
 # then fewest tables): what rounding the LP's fractional plan into whole tables needs.
 FIRST_CANDIDATES = 5
-# A day with no more options than this is searched whole (the LP still bounds it): cheap, and
-# exact where the LP's support would be too narrow.
+# A day with no more options than this, whose narrowed search stops short of the LP bound, is
+# searched again whole (from that plan, under the LP's cut): cheap, and exact where the LP's
+# support was too narrow. The narrowed search then gets this share of stage 1's time.
 WHOLE_SEARCH_OPTIONS = 3000
+NARROW_SHARE = 0.3
 MIN_STAGE_SECONDS = 0.05
 
 Choices = tuple[int, ...]  # the options chosen for one demand, one per seated booking
@@ -95,30 +97,34 @@ def solve(
     started = time.perf_counter()
     deadline = started + settings.time_limit_seconds
     costs = option_costs(problem.options) if costs is None else costs
-    found = _searched(problem, hint, settings)
-    search, kept, bound = found.problem, found.kept, found.bound
-    seating = build_model(search, settings.formulation)
-    if bound is not None:
-        seating.model.add(seating.covers <= bound)
-    renumbered = {old: new for new, old in enumerate(kept)}
-    hinted = {renumbered[c] for c in hint if c in renumbered}
     polish = settings.time_limit_seconds * SECOND_STAGE_SHARE if costs else 0.0
-    first = _stage_one(search, seating, hinted, settings, _left(deadline) - polish)
+    found = _searched(problem, hint, settings)
+    widen = found.widenable(len(problem.options))
+    share = NARROW_SHARE if widen else 1.0
+    seating = _model(found, settings)
+    first = _stage_one(found, seating, hint, settings, (_left(deadline) - polish) * share)
     if first is None:
         return None
+    if widen and first[1] < (found.bound or 0):
+        whole = _Search(problem, list(range(len(problem.options))), found.bound, True)
+        wider = _model(whole, settings)
+        chosen = {found.kept[p] for p in first[0]}
+        again = _stage_one(whole, wider, chosen, settings, _left(deadline) - polish)
+        if again is not None and again[1] >= first[1]:
+            found, seating, first = replace(whole, lp_seconds=found.lp_seconds), wider, again
     chosen, covers, model_bound = first
-    if found.complete:  # CP-SAT searched every option: its own bound (under the LP's) holds
-        bound = max(model_bound, covers)
+    # CP-SAT's own bound (under the LP's cut) holds for the day only if it saw every option.
+    bound = max(model_bound, covers) if found.complete else found.bound
     if costs:
-        search_costs = [[term[old] for old in kept] for term in costs]
+        search_costs = [[term[old] for old in found.kept] for term in costs]
         seconds = min(polish, _left(deadline))
-        chosen = _stage_two(search, seating, chosen, covers, search_costs, settings, seconds)
+        chosen = _stage_two(found.problem, seating, chosen, covers, search_costs, settings, seconds)
     return Solution(
-        _per_demand(problem, {kept[p] for p in chosen}),
+        _per_demand(problem, {found.kept[p] for p in chosen}),
         covers,
         bound,
         bound is not None and covers >= bound,
-        len(kept),
+        len(found.kept),
         found.lp_seconds,
         time.perf_counter() - started,
     )
@@ -131,14 +137,17 @@ class _Search:
     problem: DayProblem
     kept: list[int]
     bound: int | None  # the LP bound, when the LP was solved
-    complete: bool  # every option is searched: CP-SAT's own bound is the day's
+    complete: bool  # every option is searched
     lp_seconds: float = 0.0
+
+    def widenable(self, options: int) -> bool:
+        """A narrowed search of a small day may be widened to every option."""
+        return self.bound is not None and not self.complete and options <= WHOLE_SEARCH_OPTIONS
 
 
 def _searched(problem: DayProblem, hint: set[int], settings: SolverSettings) -> _Search:
-    """Every option without the LP, or when there are few; otherwise the LP's support, the
-    hint, the current tables and each demand's first candidates (only those last three if the
-    LP ran out of time)."""
+    """Every option without the LP; otherwise the LP's support, the hint, the current tables
+    and each demand's first candidates (only those last three if the LP ran out of time)."""
     if not settings.relaxation or not problem.options:
         return _Search(problem, list(range(len(problem.options))), None, True)
     settings.say(f"LP relaxation: {len(problem.options)} options")
@@ -149,11 +158,15 @@ def _searched(problem: DayProblem, hint: set[int], settings: SolverSettings) -> 
     if relaxation is None:
         search, kept = problem.restricted(keep)
         return _Search(search, kept, None, False)
-    if len(problem.options) <= WHOLE_SEARCH_OPTIONS:
-        everything = list(range(len(problem.options)))
-        return _Search(problem, everything, relaxation.covers_bound, True, relaxation.seconds)
     search, kept = problem.restricted(keep | relaxation.support)
     return _Search(search, kept, relaxation.covers_bound, False, relaxation.seconds)
+
+
+def _model(found: _Search, settings: SolverSettings) -> SeatingModel:
+    seating = build_model(found.problem, settings.formulation)
+    if found.bound is not None:  # a valid cut: the solver stops when it reaches the bound
+        seating.model.add(seating.covers <= found.bound)
+    return seating
 
 
 def _left(deadline: float) -> float:
@@ -186,15 +199,18 @@ def _set_hint(seating: SeatingModel, problem: DayProblem, chosen: set[int]) -> N
 
 
 def _stage_one(
-    problem: DayProblem,
+    found: _Search,
     seating: SeatingModel,
     hint: set[int],
     settings: SolverSettings,
     seconds: float,
 ) -> tuple[set[int], int, int] | None:
-    """Maximise covers: (chosen options, covers, the solver's bound on this model)."""
+    """Maximise covers from a hint (positions in the whole problem): (chosen options, covers,
+    the solver's bound on this model)."""
+    problem = found.problem
     settings.say(f"CP-SAT stage 1, covers: {len(problem.options)} options")
-    _set_hint(seating, problem, hint)
+    renumbered = {old: new for new, old in enumerate(found.kept)}
+    _set_hint(seating, problem, {renumbered[c] for c in hint if c in renumbered})
     seating.model.maximize(seating.covers)
     solver = _solver(settings, seconds)
     status = solver.solve(seating.model)
