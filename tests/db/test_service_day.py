@@ -575,7 +575,7 @@ def test_a_plan_the_validator_refuses_is_never_written(
 def test_auto_assign_refuses_unknown_strategies_and_time_limits(db: Database, rid: UUID) -> None:
     with pytest.raises(InvalidRequest) as caught:
         service_day.auto_assign_day(db, rid, FRIDAY, HOST, {}, strategy="cpsat-someday")
-    assert caught.value.details["strategies"] == ["greedy"]
+    assert caught.value.details["strategies"] == ["greedy", "optimal"]
     with pytest.raises(InvalidRequest):
         service_day.auto_assign_day(db, rid, FRIDAY, HOST, {}, time_limit_seconds=0)
     empty = service_day.auto_assign_day(db, rid, SUNDAY, HOST, {}, time_limit_seconds=5)
