@@ -390,12 +390,27 @@ class DayMetrics(Response):
 
 class AutoAssignReport(Response):
     strategy: str
+    reoptimise: bool = False
     dry_run: bool
+    time_limit_seconds: float | None = None
+    run_id: str | None = Field(default=None, description="Null for a dry run.")
     assignments: list[PlannedAssignment]
     unseated: list[UnseatedBooking]
+    held: list[dict[str, Any]] = Field(
+        default_factory=list, description="Bookings left alone because they have a live hold."
+    )
     metrics: DayMetrics
-    moves: int
+    moves: int = Field(description="Bookings moved away from the tables they had.")
     written: int
+    optimiser: dict[str, Any] | None = Field(
+        default=None, description="How the optimiser got there (bound, status, times)."
+    )
+    fallback: str | None = Field(
+        default=None, description="`greedy` when the optimiser's plan was not better."
+    )
+    flexible_times: dict[str, Any] | None = Field(
+        default=None, description="The what-if: how many more covers shifted starts would seat."
+    )
 
 
 class TimelineTable(Response):
