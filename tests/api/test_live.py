@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -16,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from maitred.benchmarks.process import serve_process
 from maitred.db.database import Database
 from maitred.db.target import DatabaseTarget
 from maitred.domain.api_keys import Role
@@ -28,42 +25,11 @@ from support.api import Tenant
 from support.floors import SMALL_FLOOR
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(test_db: Any) -> Iterator[str]:
     """`maitred serve` in its own process over the test database."""
-    port = free_port()
-    env = {**os.environ, "MAITRED_DATABASE_URL": test_db.owner_conninfo}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from maitred.cli import main; main()",
-            "serve",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with serve_process(test_db.owner_conninfo) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture

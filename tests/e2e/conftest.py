@@ -11,18 +11,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from e2e.scene import CHROMIUM_FLAGS, OUTPUT, Restaurant, Shot
+from maitred.benchmarks.process import serve_process
 from maitred.cli.demo import sample_path
 from maitred.db.database import Database
 from maitred.db.target import DatabaseTarget
@@ -66,47 +62,14 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-SERVE = "from maitred.cli import main; main()"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(test_db: Any, tmp_path: Path) -> Iterator[str]:
     """`maitred serve` in its own process over the test database; its base URL."""
-    port = free_port()
-    env = {**os.environ, "MAITRED_DATABASE_URL": test_db.owner_conninfo}
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVE, "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, "maitred serve exited; see serve.log"
-            assert time.monotonic() < deadline, "maitred serve did not become ready"
-            time.sleep(0.1)
+    with (
+        (tmp_path / "serve.log").open("wb") as log,
+        serve_process(test_db.owner_conninfo, log=log) as base,
+    ):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture

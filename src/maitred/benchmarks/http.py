@@ -12,11 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -31,6 +27,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from maitred.benchmarks.process import serve_process
 from maitred.db import migrate
 from maitred.db.database import Database
 from maitred.db.target import DatabaseTarget, resolve_target
@@ -241,51 +238,11 @@ def bench_database(settings: Settings) -> Iterator[Bench]:
             )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def server(owner_conninfo: str, pool_size: int, workers: int) -> Iterator[str]:
-    """`maitred serve` in its own process(es) on a free loopback port; its base URL."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MAITRED_DATABASE_URL": owner_conninfo,
-        "MAITRED_POOL_MAX_SIZE": str(pool_size),
-        "MAITRED_POOL_MIN_SIZE": str(pool_size),
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from maitred.cli import main; main()",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the server did not become ready")
+    """`maitred serve --workers N` in its own processes on a free loopback port."""
+    with serve_process(owner_conninfo, workers=workers, pool_size=pool_size) as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 @dataclass(frozen=True)

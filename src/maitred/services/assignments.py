@@ -24,15 +24,13 @@ from maitred.domain.errors import (
     BookingNotAssignable,
     Forbidden,
     NotFound,
-    TableConflict,
-    TransientConflict,
 )
 from maitred.domain.venue import Table
 from maitred.planning.selection import SelectionResult, SlackRule, check_selection
-from maitred.services.floor import Floor, read_floor, read_live_day, to_allocation
+from maitred.services.floor import Floor, LiveDay, read_floor, read_live_day, to_allocation
 from maitred.services.holds import booking_holds, require_context
 from maitred.services.retry import retry_transient
-from maitred.services.selection import SOFT_CHECKS, conflict_details, selection_error
+from maitred.services.selection import SOFT_CHECKS, described_conflicts, selection_error
 from maitred.services.views import View, booking_view, local_iso
 
 Row = dict[str, Any]
@@ -75,7 +73,7 @@ def _table_state(table: Table, busy: list[View], own: bool) -> str:
     return "free"
 
 
-def _busy_view(conn: Connection, floor: Floor, allocation: Any, holders: dict[str, str]) -> View:
+def _busy_view(floor: Floor, allocation: Any, holders: dict[str, str]) -> View:
     entry: View = {
         "kind": allocation.kind.value,
         "start": local_iso(allocation.window.start, floor.venue.timezone),
@@ -105,7 +103,7 @@ def assignment_context(
         for table in floor.venue.tables:
             mine = [r for r in rows if str(r["table_id"]) == table.id]
             busy = [
-                _busy_view(conn, floor, to_allocation(r), holders)
+                _busy_view(floor, to_allocation(r), holders)
                 for r in mine
                 if r["booking_id"] != booking_id
             ]
@@ -134,12 +132,16 @@ def _holders(conn: Connection, restaurant_id: UUID, rows: list[Row]) -> dict[str
     return holders
 
 
-def _check(conn: Connection, floor: Floor, row: Row, table_ids: Sequence[str]) -> SelectionResult:
+def _check(
+    conn: Connection, floor: Floor, row: Row, table_ids: Sequence[str]
+) -> tuple[SelectionResult, LiveDay]:
+    """Every rule the selection breaks, and the live day it was judged on."""
     window = range_window(row["time_window"])
     live = read_live_day(conn, floor, window, ignore_booking=row["booking_id"])
-    return check_selection(
+    result = check_selection(
         floor.index, live.occupancy, row["party_size"], window, table_ids, SlackRule.SELECTION
     )
+    return result, live
 
 
 def validate_selection(
@@ -155,7 +157,7 @@ def validate_selection(
         row = booking_rows.get(conn, restaurant_id, booking_id)
         if row is None:
             raise NotFound("No such booking.")
-        return _check(conn, floor, row, table_ids).to_json()
+        return _check(conn, floor, row, table_ids)[0].to_json()
 
 
 def write_assignment(
@@ -198,7 +200,7 @@ def _refuse_unless_overridden(
     actor: Actor,
     override_reason: str | None,
     floor: Floor,
-    conn: Connection,
+    live: LiveDay,
     row: Row,
 ) -> str | None:
     """The override reason to record, or the refusal when the selection may not be written."""
@@ -207,10 +209,7 @@ def _refuse_unless_overridden(
     soft = all(check.code in SOFT_CHECKS for check in result.checks)
     if soft and override_reason and actor.may_override:
         return override_reason
-    window = range_window(row["time_window"])
-    error = selection_error(
-        result, floor, read_live_day(conn, floor, window, row["booking_id"]), row
-    )
+    error = selection_error(result, floor, live, row)
     if soft and override_reason:
         raise Forbidden(
             "Only a manager or owner may override seating rules.", checks=error.details["checks"]
@@ -250,14 +249,10 @@ def assign_tables(
         floor = read_floor(conn, restaurant_id, defaults)
         row = active_booking(conn, restaurant_id, booking_id)
         require_context(conn, restaurant_id, row, context_version)
-        result = _check(conn, floor, row, table_ids)
-        reason = _refuse_unless_overridden(result, actor, override_reason, floor, conn, row)
-        try:
+        result, live = _check(conn, floor, row, table_ids)
+        reason = _refuse_unless_overridden(result, actor, override_reason, floor, live, row)
+        with described_conflicts(conn, floor, row, table_ids):
             write_assignment(conn, floor, row, table_ids, actor, reason)
-        except TransientConflict:
-            raise  # a deadlock: the whole request is tried again
-        except TableConflict as exc:
-            raise conflict_details(conn, floor, row, table_ids) from exc
         return _assignment_event(
             conn, floor, booking_id, "moved" if row["table_ids"] else "assigned"
         )

@@ -28,7 +28,6 @@ from maitred.domain.errors import (
     RateLimited,
     StaleContext,
     TableConflict,
-    TransientConflict,
 )
 from maitred.domain.holds import decision_fingerprint
 from maitred.domain.policy import Policy
@@ -37,8 +36,8 @@ from maitred.planning.request import QuoteRequest
 from maitred.planning.selection import SlackRule, check_selection
 from maitred.services.floor import Floor, read_floor, read_live_day
 from maitred.services.retry import retry_transient
-from maitred.services.selection import conflict_details, selection_error
-from maitred.services.views import View, hold_view
+from maitred.services.selection import described_conflicts, selection_error
+from maitred.services.views import View, hold_view, plan_view
 
 Row = dict[str, Any]
 
@@ -220,16 +219,12 @@ def quote_and_hold(
             reason = "ALL_FITTING_TABLES_BUSY"
         return {
             "hold": hold,
-            "plans": [_plan_view(plan) for plan in result.plans],
+            "plans": [plan_view(plan) for plan in result.plans],
             "alternative_times": [t.strftime("%H:%M") for t in result.alternative_times],
             "reason": reason,
             "message": result.message,
             "races_lost": lost,
         }
-
-
-def _plan_view(plan: Any) -> View:
-    return {**plan.to_json(), "table_ids": list(plan.table_ids)}
 
 
 @retry_transient
@@ -259,12 +254,8 @@ def hold_tables(
             raise selection_error(result, floor, live, row)
         ttl = hold_ttl(floor.venue.policy, ttl_seconds)
         check_live_holds(conn, restaurant_id, actor, row, floor.venue.policy)
-        try:
+        with described_conflicts(conn, floor, row, table_ids):
             return place_hold(conn, floor, row, sorted(set(table_ids)), actor, ttl)
-        except TransientConflict:
-            raise  # a deadlock: the whole request is tried again
-        except TableConflict as exc:
-            raise conflict_details(conn, floor, row, table_ids) from exc
 
 
 def require_context(conn: Connection, restaurant_id: UUID, row: Row, expected: int | None) -> int:

@@ -6,7 +6,8 @@ Every failed check is listed; a conflict names the tables and the windows they a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from maitred.db.database import Connection
@@ -16,7 +17,7 @@ from maitred.planning.request import PlanRequest
 from maitred.planning.scoring import rank_plans
 from maitred.planning.selection import Check, CheckCode, SelectionResult, conflict_check
 from maitred.services.floor import Floor, LiveDay, read_live_day
-from maitred.services.views import View
+from maitred.services.views import View, plan_view
 
 _ERRORS: dict[CheckCode, type[errors.MaitredError]] = {
     CheckCode.NOT_FOUND: errors.NotFound,
@@ -51,7 +52,7 @@ def alternatives(floor: Floor, live: LiveDay, row: dict[str, Any], top: int = 3)
         row["party_size"], range_window(row["time_window"]), booking_id=str(row["booking_id"])
     )
     plans = rank_plans(floor.index, live.occupancy, request, live.day, top)
-    return [{**plan.to_json(), "table_ids": list(plan.table_ids)} for plan in plans]
+    return [plan_view(plan) for plan in plans]
 
 
 def _primary(checks: Sequence[Check]) -> Check:
@@ -93,3 +94,17 @@ def conflict_details(
         **details,
         alternatives=alternatives(floor, live, row),
     )
+
+
+@contextmanager
+def described_conflicts(
+    conn: Connection, floor: Floor, row: dict[str, Any], table_ids: Sequence[str]
+) -> Iterator[None]:
+    """Around a write of these tables: a lost race comes out described (tables, busy windows,
+    alternatives); a deadlock passes through untouched, so the whole request is retried."""
+    try:
+        yield
+    except errors.TransientConflict:
+        raise
+    except errors.TableConflict as exc:
+        raise conflict_details(conn, floor, row, table_ids) from exc

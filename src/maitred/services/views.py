@@ -58,3 +58,9 @@ def hold_view(row: dict[str, Any], venue: Venue, table_ids: Iterable[object]) ->
         "ttl_seconds": row["ttl_seconds"],
         "extended": row["extended"],
     }
+
+
+def plan_view(plan: Any) -> View:
+    """A ranked plan as DESIGN §8 shows it, with the tables' ids beside their labels."""
+    view: View = {**plan.to_json(), "table_ids": list(plan.table_ids)}
+    return view
