@@ -275,7 +275,7 @@ def run(
     rounds: int,
     settings: Settings,
     progress: Callable[[Result], None],
-    workers: int = 2,
+    workers: int = 1,
 ) -> list[Result]:
     """Each client count through the server, then the same counts on the raw floor."""
     results: list[Result] = []

@@ -15,7 +15,7 @@ from maitred.settings import get_settings
 def http_command(
     clients: Annotated[str, typer.Option(help="Concurrent clients, comma-separated.")] = "8,32",
     rounds: Annotated[int, typer.Option(min=1, help="Bookings per client.")] = 25,
-    workers: Annotated[int, typer.Option(min=1, help="Server worker processes.")] = 2,
+    workers: Annotated[int, typer.Option(min=1, help="Server worker processes.")] = 1,
 ) -> None:
     """p50/p95/p99 per step and bookings/s through the server, beside the same transactions
     issued by a minimal psycopg client (no HTTP, no planning). Prints the ratio."""
