@@ -10,7 +10,6 @@ product's work costs.
 from __future__ import annotations
 
 import itertools
-import os
 import random
 import statistics
 import threading
@@ -24,18 +23,16 @@ from typing import Any
 
 import httpx
 import psycopg
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from maitred.benchmarks.process import serve_process
-from maitred.db import migrate
+from maitred.benchmarks.scratch import scratch_database
 from maitred.db.database import Database
-from maitred.db.target import DatabaseTarget, resolve_target
+from maitred.db.target import DatabaseTarget
 from maitred.domain.api_keys import Role
 from maitred.formats.floorplan import parse_floorplan
 from maitred.services.api_keys import create_key
 from maitred.services.venues import import_floorplan
-from maitred.settings import APP_ROLE, Settings
+from maitred.settings import Settings
 
 FIRST_DAY = date(2027, 3, 1)
 STEPS = ("create", "quote", "confirm")
@@ -214,15 +211,8 @@ class Bench:
 @contextmanager
 def bench_database(settings: Settings) -> Iterator[Bench]:
     """A fresh database on the configured (or embedded) server, dropped afterwards."""
-    target = resolve_target(settings)
-    admin = make_conninfo(target.owner_conninfo, dbname="postgres")
-    name = f"maitred_bench_{os.getpid()}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    owner = make_conninfo(target.owner_conninfo, dbname=name)
-    app = make_conninfo(owner, user=APP_ROLE, password="")
-    try:
-        migrate.upgrade(owner)
+    with scratch_database(settings) as scratch:
+        owner, app = scratch.owner_conninfo, scratch.app_conninfo
         bench_settings = Settings(database_url=owner, pool_min_size=0, pool_max_size=2)
         with Database(DatabaseTarget(owner, app, embedded=False), bench_settings) as db:
             rid = import_floorplan(db, parse_floorplan(floor_text()))
@@ -231,11 +221,6 @@ def bench_database(settings: Settings) -> Iterator[Bench]:
                 rows = conn.execute("SELECT table_id FROM dining_tables ORDER BY label")
                 tables = [row["table_id"] for row in rows.fetchall()]
         yield Bench(owner, app, rid, key, tables)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""`maitred serve` in a process of its own, for benchmarks and end-to-end tests."""
+"""`maitred serve` and `maitred worker` in processes of their own, for benchmarks and tests."""
 
 from __future__ import annotations
 
@@ -75,3 +75,50 @@ def serve_process(
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+class WorkerProcess:
+    """`maitred worker` in a process of its own, which a test may kill and start again."""
+
+    def __init__(
+        self, owner_conninfo: str, settings: dict[str, str], log: IO[bytes] | None = None
+    ) -> None:
+        worker_env = {f"MAITRED_WORKER__{name.upper()}": value for name, value in settings.items()}
+        self.env = {**os.environ, "MAITRED_DATABASE_URL": owner_conninfo, **worker_env}
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", SERVE, "worker"],
+            env=self.env,
+            stdout=self.log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if self.log else subprocess.DEVNULL,
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to finish a batch or close a connection."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.process = None
+
+    def __enter__(self) -> WorkerProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

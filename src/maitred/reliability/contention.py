@@ -1,0 +1,161 @@
+"""Scenarios 1 and 2: clients create, quote, confirm, release and cancel over HTTP on one
+20-table floor, without faults or with the nemesis; the history is then checked.
+
+Every client follows what a booking widget or a host's screen does: create a booking, quote it
+(plan and hold), then release the hold, walk away from it, or confirm it with a fresh
+Idempotency-Key. A confirm without a definite answer (a timeout, a 503, the key still in use) is
+sent again with the same key until it gets one; some confirmed bookings are replayed once more
+and some are cancelled. All clients book the same few days at once, so they fight for tables.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from maitred.reliability.checks import Verdict, check
+from maitred.reliability.client import DEFINITE_CONFIRM_CODES, RecordingClient, Reply
+from maitred.reliability.history import History
+from maitred.reliability.nemesis import Nemesis
+from maitred.reliability.report import latencies
+from maitred.reliability.stage import Restaurant, Stage, running
+
+FIRST_DAY = date(2027, 3, 1)
+BOOKINGS_PER_DAY = 120  # about 1.5 times what 20 tables seat in one evening
+CONFIRM_ATTEMPTS = 6
+
+
+@dataclass(frozen=True)
+class Plan:
+    clients: int
+    operations: int  # per client
+    faults: bool = False
+    seed: int = 1
+
+
+class Booker:
+    """One client: books until it has made its share of calls."""
+
+    def __init__(
+        self, client: RecordingClient, restaurant: Restaurant, plan: Plan, number: int
+    ) -> None:
+        self.client = client
+        self.restaurant = restaurant
+        self.plan = plan
+        self.rng = random.Random(plan.seed * 1000 + number)
+        self.bookings = 0
+
+    def run(self) -> None:
+        while self.client.calls < self.plan.operations:
+            self.book_one()
+
+    def day(self) -> str:
+        progress = self.bookings * self.plan.clients // BOOKINGS_PER_DAY
+        return (FIRST_DAY + timedelta(days=progress + self.rng.randrange(2))).isoformat()
+
+    def book_one(self) -> None:
+        self.bookings += 1
+        at = f"{self.rng.randrange(17, 22):02d}:{self.rng.choice((0, 15, 30, 45)):02d}"
+        party = self.rng.choice((1, 2, 2, 2, 3, 4, 4, 5, 6, 8))
+        created = self.client.call(
+            "create",
+            "POST",
+            self.restaurant.path("/bookings"),
+            json_body={"party_size": party, "date": self.day(), "time": at},
+        )
+        if created.status != 201:
+            return
+        booking = created.body["id"]
+        quoted = self.client.call(
+            "quote", "POST", self.restaurant.path(f"/bookings/{booking}/quote"),
+            value={"booking": booking},
+        )  # fmt: skip
+        if quoted.status != 200 or quoted.body["hold"] is None:
+            return
+        hold = quoted.body["hold"]["id"]
+        roll = self.rng.random()
+        if roll < 0.15:
+            self.client.call(
+                "release", "DELETE", self.restaurant.path(f"/holds/{hold}"), value={"hold": hold}
+            )
+            return
+        if roll < 0.2:
+            return  # walked away: the hold expires and the sweeper removes it
+        self.confirm(booking, hold)
+
+    def confirm(self, booking: str, hold: str) -> None:
+        key = str(uuid.uuid4())
+        reply = self.confirm_until_definite(booking, hold, key)
+        if reply is None or reply.status != 200:
+            return
+        if self.rng.random() < 0.2:
+            self.send_confirm(booking, hold, key)  # a replay: must be the same answer
+        if self.rng.random() < 0.15:
+            self.client.call(
+                "cancel", "POST", self.restaurant.path(f"/bookings/{booking}/cancel"),
+                value={"booking": booking},
+            )  # fmt: skip
+
+    def send_confirm(self, booking: str, hold: str, key: str) -> Reply:
+        return self.client.call(
+            "confirm",
+            "POST",
+            self.restaurant.path(f"/holds/{hold}/confirm"),
+            headers={"Idempotency-Key": key},
+            value={"booking": booking, "hold": hold, "key": key},
+            keep_body=True,
+        )
+
+    def confirm_until_definite(self, booking: str, hold: str, key: str) -> Reply | None:
+        """Send the confirm, and again with the same key while the answer is not definite."""
+        for attempt in range(CONFIRM_ATTEMPTS):
+            reply = self.send_confirm(booking, hold, key)
+            if reply.status == 200 or reply.code in DEFINITE_CONFIRM_CODES:
+                return reply
+            time.sleep(0.05 * (attempt + 1))
+        return None
+
+
+def run(stage: Stage, plan: Plan, out: Path | None = None) -> dict[str, Any]:
+    """Run the scenario on a prepared stage; the checked figures."""
+    restaurant = stage.restaurants[0]
+    assert len(restaurant.client_keys) >= plan.clients, "prepare one key per client"
+    history = History(out / "history.jsonl" if out else None)
+    with history, running(stage, out) as processes:
+        clients = [
+            RecordingClient(processes.base_url, restaurant.client_keys[n], history, n)
+            for n in range(plan.clients)
+        ]
+        bookers = [Booker(c, restaurant, plan, n) for n, c in enumerate(clients)]
+        nemesis = Nemesis(history, stage.owner_conninfo, clients, processes.worker, plan.seed)
+        threads = [
+            threading.Thread(target=b.run, name=f"client-{i}") for i, b in enumerate(bookers)
+        ]
+        started = time.perf_counter()
+        if plan.faults:
+            nemesis.start()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - started
+        if plan.faults:
+            nemesis.stop()
+        for client in clients:
+            client.close()
+        verdict: Verdict = check(history, stage.owner_conninfo)
+    figures = verdict.figures()
+    figures |= {
+        "clients": plan.clients,
+        "operations_per_client": plan.operations,
+        "seconds": round(seconds, 1),
+        "operations_per_second": round(verdict.operations / seconds, 1),
+        "latency_ms": latencies(history),
+    }
+    return figures
