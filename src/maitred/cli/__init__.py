@@ -7,6 +7,7 @@ import typer
 from maitred.cli.assign_day import assign_day_command
 from maitred.cli.bench import bench_app
 from maitred.cli.bench_http import http_command  # noqa: F401  (registers `bench http`)
+from maitred.cli.bench_reliability import reliability_command  # noqa: F401
 from maitred.cli.database import bookings_app, keys_app, migrate_command, venue_app
 from maitred.cli.demo import demo_command
 from maitred.cli.plan import plan_app

@@ -38,6 +38,14 @@ class Plan:
     faults: bool = False
     seed: int = 1
 
+    @classmethod
+    def ci(cls, faults: bool = False) -> Plan:
+        return cls(clients=32, operations=500, faults=faults)
+
+    @classmethod
+    def soak(cls, faults: bool = False) -> Plan:
+        return cls(clients=64, operations=10_000, faults=faults)
+
 
 class Booker:
     """One client: books until it has made its share of calls."""

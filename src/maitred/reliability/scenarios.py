@@ -1,0 +1,79 @@
+"""Every scenario of the harness, with its CI and soak sizes and the stage it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from maitred.benchmarks.scratch import scratch_database
+from maitred.reliability import contention, sweeper_race
+from maitred.reliability.report import write_summary
+from maitred.reliability.stage import prepare
+from maitred.settings import Settings
+
+SIZES = ("ci", "soak")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    plans: Callable[[str], Any]  # size -> plan
+    run: Callable[[Any, Any, Path | None], dict[str, Any]]  # (stage, plan, out) -> figures
+    stage: Callable[[Any], dict[str, Any]]  # plan -> keyword arguments of `prepare`
+
+
+def _contention_plan(faults: bool) -> Callable[[str], Any]:
+    def plan(size: str) -> contention.Plan:
+        return contention.Plan.ci(faults) if size == "ci" else contention.Plan.soak(faults)
+
+    return plan
+
+
+def _sized(plan_class: Any) -> Callable[[str], Any]:
+    return lambda size: plan_class.ci() if size == "ci" else plan_class.soak()
+
+
+SCENARIOS: dict[str, Scenario] = {
+    scenario.name: scenario
+    for scenario in (
+        Scenario(
+            "contention",
+            "Contention over HTTP",
+            _contention_plan(faults=False),
+            contention.run,
+            lambda plan: {"client_keys": plan.clients},
+        ),
+        Scenario(
+            "faults",
+            "Contention with faults",
+            _contention_plan(faults=True),
+            contention.run,
+            lambda plan: {"client_keys": plan.clients},
+        ),
+        Scenario(
+            "sweeper-race",
+            "Confirms racing the sweeper",
+            _sized(sweeper_race.Plan),
+            sweeper_race.run,
+            lambda plan: {"client_keys": plan.lanes},
+        ),
+    )
+}
+
+
+def run_scenario(
+    scenario: Scenario, size: str, settings: Settings, out: Path | None
+) -> dict[str, Any]:
+    """Run one scenario in a scratch database of its own; its figures (and summary file)."""
+    plan = scenario.plans(size)
+    prefix = f"maitred_rel_{scenario.name.replace('-', '_')}"
+    with scratch_database(settings, prefix) as scratch:
+        stage = prepare(scratch.owner_conninfo, scratch.app_conninfo, **scenario.stage(plan))
+        figures = scenario.run(stage, plan, out)
+    figures = {"scenario": scenario.name, "size": size, **figures}
+    if out is not None:
+        write_summary(out, figures)
+    return figures
