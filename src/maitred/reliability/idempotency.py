@@ -23,6 +23,7 @@ answer per key, no 500).
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import Counter
@@ -62,6 +63,7 @@ WAITERS = "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid)
 @dataclass(frozen=True)
 class Plan:
     runs: int
+    lanes: int = 3  # runs going on at once, each on its own days
 
     @classmethod
     def ci(cls) -> Plan:
@@ -148,12 +150,14 @@ def is_error(reply: Reply, status: int, code: str) -> bool:
 class Tally:
     passed: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, run: int, name: str, ok: bool, detail: object = "") -> None:
-        if ok:
-            self.passed[name] += 1
-        else:
-            self.failures.append(f"run {run} {name}: {detail}")
+        with self.lock:
+            if ok:
+                self.passed[name] += 1
+            else:
+                self.failures.append(f"run {run} {name}: {detail}")
 
 
 @dataclass
@@ -257,10 +261,10 @@ def scoped(run: Run) -> None:
 STEPS: tuple[Callable[[Run], None], ...] = (missing_key, in_flight, reused, replay, scoped)
 
 
-def side(stage: Stage, index: int, base_url: str, history: History) -> Side:
+def side(stage: Stage, index: int, base_url: str, history: History, lane: int) -> Side:
     restaurant = stage.restaurants[index]
     key = restaurant.keys[Role.HOST]
-    name = "ab"[index]
+    name = f"{'ab'[index]}{lane}"
     return Side(
         restaurant,
         RecordingClient(base_url, key, history, name),
@@ -268,27 +272,43 @@ def side(stage: Stage, index: int, base_url: str, history: History) -> Side:
     )
 
 
-def run(stage: Stage, plan: Plan, out: Path | None = None) -> dict[str, Any]:
-    """Run the scenario on a stage of two restaurants; the figures, `valid` when every property
-    held in every run."""
-    assert len(stage.restaurants) >= 2, "the scenario needs two restaurants"
-    tally = Tally()
+def drive(
+    stage: Stage, plan: Plan, base_url: str, history: History, tally: Tally, lane: int
+) -> None:
+    """One lane: its share of the runs, one after the other, with connections of its own."""
     with ExitStack() as stack:
-        history = stack.enter_context(History(out / "history.jsonl" if out else None))
-        processes = stack.enter_context(running(stage, out, worker=False))
         owner = stack.enter_context(psycopg.connect(stage.owner_conninfo))
         watcher = stack.enter_context(psycopg.connect(stage.owner_conninfo, autocommit=True))
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
-        a, b = (side(stage, i, processes.base_url, history) for i in (0, 1))
-        started = time.perf_counter()
-        for number in range(plan.runs):
+        a, b = (side(stage, i, base_url, history, lane) for i in (0, 1))
+        for client in (a.client, a.spare, b.client, b.spare):
+            stack.callback(client.close)
+        for number in range(lane, plan.runs, plan.lanes):
             one = Run(number, a, b, owner, watcher, pool, tally)
             one.book()
             for step in STEPS:
                 step(one)
+
+
+def run(stage: Stage, plan: Plan, out: Path | None = None) -> dict[str, Any]:
+    """Run the scenario on a stage of two restaurants; the figures, `valid` when every property
+    held in every run."""
+    if len(stage.restaurants) < 2:
+        raise ValueError("the scenario needs a stage of two restaurants")
+    tally = Tally()
+    with (
+        History(out / "history.jsonl" if out else None) as history,
+        running(stage, out, worker=False) as processes,
+    ):
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=plan.lanes) as lanes:
+            done = [
+                lanes.submit(drive, stage, plan, processes.base_url, history, tally, lane)
+                for lane in range(plan.lanes)
+            ]
+            for lane in done:
+                lane.result()
         seconds = time.perf_counter() - started
-        for client in (a.client, a.spare, b.client, b.spare):
-            client.close()
     return figures(history, stage, plan, tally, seconds)
 
 
@@ -301,6 +321,7 @@ def figures(
     requests = verdict["operations"]
     return {
         "runs": plan.runs,
+        "lanes": plan.lanes,
         "passed": passed,
         "property_failures": failed,
         "failures": tally.failures[:10],
