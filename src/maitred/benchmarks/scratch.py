@@ -4,6 +4,7 @@ migrated, and dropped afterwards."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,10 +18,11 @@ from maitred.db.target import resolve_target
 from maitred.settings import APP_ROLE, Settings
 
 
-@dataclass(frozen=True)
+@dataclass
 class ScratchDatabase:
     owner_conninfo: str
     app_conninfo: str
+    keep: bool = False  # set to keep the database for inspection (its name is printed)
 
 
 @contextmanager
@@ -36,9 +38,13 @@ def scratch_database(
         conn.execute(drop)
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     owner = make_conninfo(target.owner_conninfo, dbname=name)
+    scratch = ScratchDatabase(owner, make_conninfo(owner, user=APP_ROLE, password=""))
     try:
         migrate.upgrade(owner)
-        yield ScratchDatabase(owner, make_conninfo(owner, user=APP_ROLE, password=""))
+        yield scratch
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(drop)
+        if scratch.keep:
+            print(f"kept database {name} for inspection", file=sys.stderr)
+        else:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(drop)

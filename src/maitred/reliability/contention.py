@@ -11,6 +11,7 @@ and some are cancelled. All clients book the same few days at once, so they figh
 from __future__ import annotations
 
 import random
+import sys
 import threading
 import time
 import uuid
@@ -130,6 +131,18 @@ class Booker:
         return None
 
 
+def _wait(threads: list[threading.Thread], clients: list[RecordingClient]) -> None:
+    """Join the clients, saying every minute how far they are (soak runs take an hour)."""
+    started = time.monotonic()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(timeout=60)
+            if thread.is_alive():
+                calls = sum(client.calls for client in clients)
+                minutes = (time.monotonic() - started) / 60
+                print(f"{minutes:.0f} min: {calls} calls", file=sys.stderr, flush=True)
+
+
 def run(stage: Stage, plan: Plan, out: Path | None = None) -> dict[str, Any]:
     """Run the scenario on a prepared stage; the checked figures."""
     restaurant = stage.restaurants[0]
@@ -150,8 +163,7 @@ def run(stage: Stage, plan: Plan, out: Path | None = None) -> dict[str, Any]:
             nemesis.start()
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        _wait(threads, clients)
         seconds = time.perf_counter() - started
         if plan.faults:
             nemesis.stop()

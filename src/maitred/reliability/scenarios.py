@@ -73,6 +73,7 @@ def run_scenario(
     with scratch_database(settings, prefix) as scratch:
         stage = prepare(scratch.owner_conninfo, scratch.app_conninfo, **scenario.stage(plan))
         figures = scenario.run(stage, plan, out)
+        scratch.keep = not figures.get("valid")
     figures = {"scenario": scenario.name, "size": size, **figures}
     if out is not None:
         write_summary(out, figures)
