@@ -1,4 +1,4 @@
-"""Scenario 4: who may call what, over HTTP against `maitred serve`.
+"""The auth matrix: who may call what, over HTTP against `maitred serve`.
 
 The routes are read from the app's own route table (every route that reads an API key), so a
 route added later is swept the day it exists. On restaurant A's paths:

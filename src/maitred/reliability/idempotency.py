@@ -1,4 +1,4 @@
-"""Scenario 3: the Idempotency-Key protocol of confirm, over HTTP against `maitred serve`.
+"""Idempotency keys: the protocol of confirm, over HTTP against `maitred serve`.
 
 Every run books afresh: two bookings in restaurant A and one in restaurant B, each quoted to a
 hold. It then proves, each property counted on its own:
