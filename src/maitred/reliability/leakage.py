@@ -11,7 +11,8 @@ Every round, on a day of its own, provokes each kind of failure for real:
   held, so the second insert meets the first's committed rows;
 - a deadlock: a hold request that replaces a booking's hold locks the booking, then waits on the
   old hold's row, which a separate connection holds while waiting for the booking
-  (`deadlock_timeout` is 100 ms on the stage database; the request is the one PostgreSQL picks);
+  (`deadlock_timeout` is 100 ms on the stage database and 60 s for that connection, so the
+  request is the one that finds the deadlock and is rolled back);
 - serialization failures, with the stage database at `serializable`: a hold request whose
   snapshot predates an update of its booking, and holds sent all at once on one evening.
 
@@ -35,7 +36,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, closing, contextmanager, suppress
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -52,7 +53,8 @@ from maitred.reliability.report import latencies
 from maitred.reliability.stage import Restaurant, Stage, running
 
 FIRST_DAY = date(2028, 2, 1)
-DEADLOCK_TIMEOUT = 0.1
+DEADLOCK_TIMEOUT = "100ms"  # the server's sessions: a deadlock is found quickly
+PATIENT = "-c deadlock_timeout=60s"  # the locker's session: it never looks for one
 # PostgreSQL's and the driver's words; the database's constraint names join them.
 PG_TEXT = (
     "violates",
@@ -314,9 +316,7 @@ def deadlock(r: Round) -> None:
             r.locker.execute, "SELECT 1 FROM bookings WHERE booking_id = %s FOR UPDATE", [booking]
         )
         wait_for_waiters(r.watcher, request)
-        time.sleep(3 * DEADLOCK_TIMEOUT)  # the locker's own deadlock check has come and gone
-    with suppress(psycopg.errors.DeadlockDetected):  # had the locker been chosen instead
-        locking.result(timeout=30)  # the request was rolled back: its booking lock is free
+    locking.result(timeout=30)  # the request was rolled back: its booking lock is free
     r.locker.rollback()
     r.api.release(held.result())
 
@@ -460,7 +460,9 @@ class Scene:
             )
             api = Api(clients, a, self.scanner)
             floor = read_floor(api, theirs, self.stage)
-            owner, locker = (stack.enter_context(psycopg.connect(conninfo)) for _ in range(2))
+            owner = stack.enter_context(psycopg.connect(conninfo))
+            # The locker never looks for a deadlock itself: the request waiting on it does.
+            locker = stack.enter_context(psycopg.connect(conninfo, options=PATIENT))
             watcher = stack.enter_context(psycopg.connect(conninfo, autocommit=True))
             pool = stack.enter_context(ThreadPoolExecutor(max_workers=max(2, self.plan.burst)))
             for number in range(self.plan.rounds):
@@ -478,7 +480,7 @@ def run(stage: Stage, plan: Plan, out: Path | None = None) -> dict[str, Any]:
     if len(stage.restaurants) < 2:
         raise ValueError("the scenario needs a stage of two restaurants")
     conninfo = stage.owner_conninfo
-    quick = {"deadlock_timeout": f"{int(DEADLOCK_TIMEOUT * 1000)}ms"}
+    quick = {"deadlock_timeout": DEADLOCK_TIMEOUT}
     with ExitStack() as stack:
         logs = out or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         history = stack.enter_context(History(out / "history.jsonl" if out else None))
