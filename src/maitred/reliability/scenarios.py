@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from maitred.benchmarks.scratch import scratch_database
-from maitred.reliability import contention, sweeper_race
+from maitred.reliability import auth, contention, idempotency, leakage, sweeper_race
 from maitred.reliability.report import write_summary
 from maitred.reliability.stage import prepare
 from maitred.settings import Settings
@@ -36,6 +36,10 @@ def _sized(plan_class: Any) -> Callable[[str], Any]:
     return lambda size: plan_class.ci() if size == "ci" else plan_class.soak()
 
 
+def _two_restaurants(plan: Any) -> dict[str, Any]:
+    return {"restaurants": 2}
+
+
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (
@@ -60,6 +64,15 @@ SCENARIOS: dict[str, Scenario] = {
             sweeper_race.run,
             lambda plan: {"client_keys": plan.lanes},
         ),
+        Scenario(
+            "idempotency",
+            "The Idempotency-Key protocol",
+            _sized(idempotency.Plan),
+            idempotency.run,
+            _two_restaurants,
+        ),
+        Scenario("auth", "The auth matrix", _sized(auth.Plan), auth.run, _two_restaurants),
+        Scenario("leakage", "Error leakage", _sized(leakage.Plan), leakage.run, _two_restaurants),
     )
 }
 
