@@ -101,7 +101,9 @@ def check_live_holds(
     limits = policy.hold_rate_limit
     hold_rows.relax_durability(conn)
     hold_rows.lock_actor(conn, restaurant_id, actor.id)
-    own = len(hold_rows.of_booking(conn, restaurant_id, row["booking_id"]))
+    # Only a live hold of the booking is among `live`: an expired one not yet swept frees no room.
+    held = hold_rows.of_booking(conn, restaurant_id, row["booking_id"])
+    own = sum(1 for hold in held if not hold["expired"])
     live = hold_rows.live_of_actor(conn, restaurant_id, actor.id)
     if live["n"] - own >= limits.max_live_holds:
         raise RateLimited(
