@@ -54,6 +54,7 @@ FIRST_OTHER_DAY = ABUSED_DAY + timedelta(days=1)
 BOOKINGS_PER_DAY = 60  # what the other clients spread over one evening before moving on
 CONTESTED_EVERY = 5  # every fifth booking of another client asks for an abused sitting
 SUCCESS_RATE = 0.99
+READY_SECONDS = 120  # the longest the abuser may take to make its bookings
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,13 @@ class Plan:
     seconds: float  # how long the abuser floods while the others book
     abuser_threads: int = 3
     others: int = 4
-    abuser_bookings: int = 40  # twice the live-hold cap, so the cap is what stops it
+    abuser_bookings: int = 30  # more than the live-hold cap, so the cap is what stops it
     poll_seconds: float = 0.01
     seed: int = 1
 
     @classmethod
     def ci(cls) -> Plan:
-        return cls(seconds=10)
+        return cls(seconds=8)
 
     @classmethod
     def soak(cls) -> Plan:
@@ -123,6 +124,8 @@ class Abuser:
         self.made = itertools.count()
         self.granted = 0  # holds the server gave the abuser
         self.limited: Counter[str] = Counter()  # 429s by the limit that refused
+        self.prepared = 0
+        self.ready = threading.Event()  # every thread has made its bookings
         self.lock = threading.Lock()
 
     def book(self, client: RecordingClient) -> str | None:
@@ -132,15 +135,25 @@ class Abuser:
         return str(reply.body["id"]) if reply.status == 201 else None
 
     def prepare(self, client: RecordingClient) -> None:
-        """This thread's share of the abuser's bookings, each held at once for long."""
-        for _ in range(-(-self.plan.abuser_bookings // self.plan.abuser_threads)):
-            booking = self.book(client)
-            if booking is not None:
-                ttl = self.limits.hold_ttl_max_seconds
-                reply = self.quote(client, booking, ttl)
-                with self.lock:
-                    self.bookings.append(booking)
-                self.answered(client, booking, ttl, reply)
+        """This thread's share of the abuser's bookings, each held at once for long; then the
+        first of them quoted again and again until a limit refuses it."""
+        ttl = self.limits.hold_ttl_max_seconds
+        share = [
+            self.book(client)
+            for _ in range(-(-self.plan.abuser_bookings // self.plan.abuser_threads))
+        ]
+        mine = [booking for booking in share if booking is not None]
+        with self.lock:
+            self.bookings += mine
+        for booking in mine:
+            self.answered(client, booking, ttl, self.quote(client, booking, ttl))
+        for _ in range(self.limits.per_booking + 1):
+            if not mine or self.answered(client, mine[0], ttl, self.quote(client, mine[0], ttl)):
+                break
+        with self.lock:
+            self.prepared += 1
+            if self.prepared == self.plan.abuser_threads:
+                self.ready.set()
 
     def run(self, client: RecordingClient, number: int, stop: threading.Event) -> None:
         rng = random.Random(self.plan.seed * 31 + number)
@@ -167,19 +180,21 @@ class Abuser:
                 return self.bookings[number % len(self.bookings)], False
             return rng.choice(self.bookings), False
 
-    def answered(self, client: RecordingClient, booking: str, ttl: int, reply: Reply) -> None:
+    def answered(self, client: RecordingClient, booking: str, ttl: int, reply: Reply) -> str:
+        """Note a hold granted or a limit met (a booking at its limit is replaced); the limit."""
         with self.lock:
             self.lapses.pop(booking, None)
             if reply.status in (200, 201) and (reply.body.get("hold") or reply.body.get("id")):
                 self.lapses[booking] = time.monotonic() + ttl
                 self.granted += 1
         if reply.status != 429:
-            return
+            return ""
         limit = str(reply.body["details"].get("limit"))
         with self.lock:
             self.limited[limit] += 1
         if limit == "per_booking":
             self.replace(client, booking)
+        return limit
 
     def quote(self, client: RecordingClient, booking: str, ttl: int) -> Reply:
         path = self.restaurant.path(f"/bookings/{booking}/quote")
@@ -399,56 +414,67 @@ class Crowd:
     def add(self, name: str, target: Callable[..., None], *args: Any) -> None:
         self.threads.append(threading.Thread(target=target, args=args, name=name))
 
-    def run(self, seconds: float, stop: threading.Event) -> float:
+    def run(
+        self, ready: threading.Event, seconds: float, stop: threading.Event
+    ) -> dict[str, float]:
+        """Start every thread; stop them `seconds` after `ready` is set. How long each took."""
         started = time.perf_counter()
         for thread in self.threads:
             thread.start()
+        ready.wait(READY_SECONDS)
+        flooding = time.perf_counter()
         stop.wait(seconds)
         stop.set()
         for thread in self.threads:
             thread.join()
         for client in self.clients:
             client.close()
-        return time.perf_counter() - started
+        ended = time.perf_counter()
+        return {"prepare": round(flooding - started, 1), "flood": round(ended - flooding, 1)}
 
 
 def run(stage: Stage, plan: Plan, out: Path | None = None) -> dict[str, Any]:
     """Run the scenario on a stage with `plan.keys` client keys of the first restaurant."""
     restaurant = stage.restaurants[0]
     assert len(restaurant.client_keys) >= plan.keys, "prepare the abuser's key and the others'"
-    abuser_key, other_keys = restaurant.client_keys[0], restaurant.client_keys[1 : plan.keys]
     rid = str(restaurant.id)
     with psycopg.connect(stage.owner_conninfo, autocommit=True) as owner:
-        actor = actor_of(owner, abuser_key)
+        actor = actor_of(owner, restaurant.client_keys[0])
         tables = table_ids(owner, rid)
     history = History(out / "history.jsonl" if out else None)
+    started = time.perf_counter()
     with history, running(stage, out) as processes:
-        base = processes.base_url
-        limits = effective_limits(base, restaurant, history)
-        crowd, stop, tally = Crowd(), threading.Event(), Tally()
+        seconds = {"start": round(time.perf_counter() - started, 1)}
+        limits = effective_limits(processes.base_url, restaurant, history)
         abuser = Abuser(restaurant, tables, limits, plan)
         poller = Poller(stage, rid, actor, limits.max_live_holds, history)
+        crowd, stop, tally = Crowd(), threading.Event(), Tally()
         crowd.add("poller", poller.run, stop, plan.poll_seconds)
-        for n in range(plan.abuser_threads):
-            client = crowd.client(base, abuser_key, history, f"abuser-{n}")
-            crowd.add(f"abuser-{n}", abuser.run, client, n, stop)
-        for n, key in enumerate(other_keys):
-            guest = Guest(
-                crowd.client(base, key, history, f"other-{n}"), restaurant, plan, n, tally
-            )
-            crowd.add(f"other-{n}", guest.run, stop)
-        seconds = crowd.run(plan.seconds, stop)
+        enlist(crowd, processes.base_url, history, abuser, tally, stop)
+        seconds |= crowd.run(abuser.ready, plan.seconds, stop)
     most, over = per_booking_windows(stage, rid, actor, limits)
     figures = summarise(history, limits, poller.watch, tally, most, over)
-    figures |= {
+    return figures | {
         "abuser_holds_granted": abuser.granted,
         "abuser_429s_by_limit": dict(abuser.limited),
         "findings": findings(limits, len(tables), poller.watch, tally),
         "tables": len(tables),
-        "seconds": round(seconds, 1),
+        "seconds": seconds,
         "latency_ms": latencies(history),
     }
-    return figures
+
+
+def enlist(
+    crowd: Crowd, base: str, history: History, abuser: Abuser, tally: Tally, stop: threading.Event
+) -> None:
+    """The abuser's threads, all with its one key, and one thread per other client's key."""
+    plan, restaurant = abuser.plan, abuser.restaurant
+    for n in range(plan.abuser_threads):
+        client = crowd.client(base, restaurant.client_keys[0], history, f"abuser-{n}")
+        crowd.add(f"abuser-{n}", abuser.run, client, n, stop)
+    for n, key in enumerate(restaurant.client_keys[1 : plan.keys]):
+        client = crowd.client(base, key, history, f"other-{n}")
+        crowd.add(f"other-{n}", Guest(client, restaurant, plan, n, tally).run, stop)
 
 
 def per_booking_windows(stage: Stage, rid: str, actor: str, limits: Limits) -> tuple[int, int]:
