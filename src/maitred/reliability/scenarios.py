@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from maitred.benchmarks.scratch import scratch_database
-from maitred.reliability import auth, contention, idempotency, leakage, sweeper_race
+from maitred.domain.api_keys import Role
+from maitred.reliability import (
+    abuse,
+    auth,
+    contention,
+    idempotency,
+    isolation,
+    leakage,
+    sweeper_race,
+)
 from maitred.reliability.report import write_summary
 from maitred.reliability.stage import prepare
 from maitred.settings import Settings
@@ -71,7 +80,21 @@ SCENARIOS: dict[str, Scenario] = {
             idempotency.run,
             _two_restaurants,
         ),
+        Scenario(
+            "isolation",
+            "Tenant isolation",
+            _sized(isolation.Plan),
+            isolation.run,
+            lambda plan: {"restaurants": 3},
+        ),
         Scenario("auth", "The auth matrix", _sized(auth.Plan), auth.run, _two_restaurants),
+        Scenario(
+            "abuse",
+            "Hold abuse",
+            _sized(abuse.Plan),
+            abuse.run,
+            lambda plan: {"client_keys": plan.keys, "client_role": Role.ONLINE},
+        ),
         Scenario("leakage", "Error leakage", _sized(leakage.Plan), leakage.run, _two_restaurants),
     )
 }
