@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from maitred import __version__
-from maitred.api import errors, metrics, observability
+from maitred.api import errors, links, metrics, observability
 from maitred.api.events import EventHub
 from maitred.api.routers import (
     bookings,
@@ -71,6 +71,7 @@ def create_app(settings: Settings, target: DatabaseTarget) -> FastAPI:
     observability.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    links.install(app)
     return app
 
 

@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -34,7 +35,16 @@ def _local_time(value: dt.time) -> dt.time:
 LocalDate = Annotated[
     dt.date,
     AfterValidator(_bookable_date),
-    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-11-27"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            # The years _bookable_date accepts, so that the schema refuses what the server does.
+            "pattern": r"^2[01][0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+            "examples": ["2026-11-27"],
+            "description": "A local date between 2000-01-01 and 2199-12-31.",
+        }
+    ),
 ]
 LocalTime = Annotated[
     dt.time,
@@ -50,8 +60,24 @@ LocalTime = Annotated[
 ]
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL text cannot hold NUL: refused here as a field error, not a 500 later.
+        if _has_nul(value):
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class Response(BaseModel):

@@ -56,6 +56,11 @@ def translate(exc: psycopg.Error) -> MaitredError | None:
             return NotFound("Something this refers to does not exist.")
         case pg.CheckViolation() | pg.NotNullViolation() | pg.InvalidTextRepresentation():
             return InvalidRequest("A value is out of range.")
+        case pg.UntranslatableCharacter():  # "\u0000" in a JSON document (a policy)
+            return InvalidRequest("Text cannot contain NUL characters.")
+        case psycopg.DataError() if exc.sqlstate is None:
+            # Refused by the driver before sending: a NUL in a text value (a floor plan's name).
+            return InvalidRequest("Text cannot contain NUL characters.")
         case pg.InsufficientPrivilege():
             # A row-level security refusal: the row belongs to another restaurant.
             return NotFound()
