@@ -91,8 +91,13 @@ def test_links_name_operations_and_parameters_that_exist(schema: dict[str, Any])
 
 
 def expressions(link: dict[str, Any]) -> list[str]:
-    values = [*link.get("parameters", {}).values(), *link.get("requestBody", {}).values()]
-    return [item for v in values for item in (v if isinstance(v, list) else [v])]
+    """The runtime expressions of a link: bare in parameters, embedded as {$...} in a body."""
+    found = list(link.get("parameters", {}).values())
+    for value in link.get("requestBody", {}).values():
+        for item in value if isinstance(value, list) else [value]:
+            assert re.fullmatch(r"\{\$[^{}]+\}", item), item
+            found.append(item[1:-1])
+    return found
 
 
 def test_links_take_values_the_source_has(schema: dict[str, Any]) -> None:

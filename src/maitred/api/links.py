@@ -191,13 +191,23 @@ def success_status(target: Mapping[str, Any]) -> str:
     return next(code for code in codes if code.startswith("2"))
 
 
+def embedded(value: Any) -> Any:
+    """A request body value with its runtime expressions embedded as `{$...}`, as OpenAPI
+    wants them inside a literal body (parameters take bare expressions)."""
+    if isinstance(value, str) and value.startswith("$"):
+        return "{" + value + "}"
+    if isinstance(value, list):
+        return [embedded(item) for item in value]
+    return value
+
+
 def definition(link: Link, target: Mapping[str, Any]) -> dict[str, Any]:
     """The OpenAPI Link Object of one link."""
     result: dict[str, Any] = {"operationId": target["operationId"]}
     if link.parameters:
         result["parameters"] = dict(link.parameters)
     if link.body is not None:
-        result["requestBody"] = dict(link.body)
+        result["requestBody"] = {name: embedded(v) for name, v in link.body.items()}
     return result
 
 
