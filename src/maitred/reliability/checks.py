@@ -21,9 +21,9 @@ from maitred.reliability.client import DEFINITE_CONFIRM_CODES
 from maitred.reliability.history import NEMESIS, History
 
 OVERLAPS = """
-SELECT a.table_id::text, a.kind, a.booking_id::text, a.time_window::text, a.created_at::text,
-       a.xmin::text, b.kind, b.booking_id::text, b.time_window::text, b.created_at::text,
-       b.xmin::text
+SELECT a.table_id::text, a.kind, a.booking_id::text, a.hold_id::text, a.time_window::text,
+       a.created_at::text, a.xmin::text, b.kind, b.booking_id::text, b.hold_id::text,
+       b.time_window::text, b.created_at::text, b.xmin::text
 FROM allocations a JOIN allocations b
   ON a.restaurant_id = b.restaurant_id AND a.table_id = b.table_id
  AND a.allocation_id < b.allocation_id AND a.time_window && b.time_window

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,8 +82,10 @@ class RecordingClient:
         headers: dict[str, str] | None = None,
         value: dict[str, Any] | None = None,
         keep_body: bool = False,
+        summary: Callable[[Any], dict[str, Any]] | None = None,
     ) -> Reply:
-        """Send one request and record it; `keep_body` records the whole response body."""
+        """Send one request and record it; `keep_body` records the whole response body,
+        `summary` what it returns from a successful body."""
         self.calls += 1
         op = self.history.invoke(self.process, f, value)
         timeout, self.next_timeout = self.next_timeout, None
@@ -105,6 +108,8 @@ class RecordingClient:
             completion["code"] = reply.code
         if response.status_code == 429:
             completion["retry_after"] = response.headers.get("Retry-After")
+        if summary is not None and reply.outcome == "ok":
+            completion |= summary(body)
         if keep_body:
             completion["body"] = body
             completion["digest"] = body_digest(body)

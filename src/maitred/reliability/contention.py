@@ -48,6 +48,14 @@ class Plan:
         return cls(clients=64, operations=10_000, faults=faults)
 
 
+def held(quote: Any) -> dict[str, Any]:
+    """What a quote's answer holds: the hold and its tables, for reading a history later."""
+    hold = quote["hold"]
+    if hold is None:
+        return {"hold": None, "reason": quote["reason"]}
+    return {"hold": hold["id"], "tables": sorted(t["id"] for t in hold["tables"])}
+
+
 class Booker:
     """One client: books until it has made its share of calls."""
 
@@ -83,7 +91,7 @@ class Booker:
         booking = created.body["id"]
         quoted = self.client.call(
             "quote", "POST", self.restaurant.path(f"/bookings/{booking}/quote"),
-            value={"booking": booking},
+            value={"booking": booking}, summary=held,
         )  # fmt: skip
         if quoted.status != 200 or quoted.body["hold"] is None:
             return

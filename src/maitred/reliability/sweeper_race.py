@@ -135,6 +135,8 @@ def run(stage: Stage, plan: Plan, out: Path | None = None) -> dict[str, Any]:
         "runs": plan.runs,
         "answers": dict(answers),
         "confirm_offset_ms": {"min": offsets[0], "max": offsets[-1]} if offsets else {},
+        # Under load a thread can wake late: how many confirms really left within the window.
+        "sent_within_window": sum(1 for offset in offsets if abs(offset) <= WINDOW_MS),
         "latency_ms": latencies(history),
     }
     figures["valid"] = verdict.valid and sum(answers.values()) == plan.runs
