@@ -53,6 +53,7 @@ def serve_process(
         env=env,
         stdout=log or subprocess.DEVNULL,
         stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl+C in a terminal stops the caller, which stops this
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -94,6 +95,7 @@ class WorkerProcess:
             env=self.env,
             stdout=self.log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT if self.log else subprocess.DEVNULL,
+            start_new_session=True,
         )
 
     @property

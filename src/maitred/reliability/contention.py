@@ -11,10 +11,13 @@ and some are cancelled. All clients book the same few days at once, so they figh
 from __future__ import annotations
 
 import random
+import signal
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -67,9 +70,10 @@ class Booker:
         self.plan = plan
         self.rng = random.Random(plan.seed * 1000 + number)
         self.bookings = 0
+        self.halt = threading.Event()
 
     def run(self) -> None:
-        while self.client.calls < self.plan.operations:
+        while self.client.calls < self.plan.operations and not self.halt.is_set():
             self.book_one()
 
     def day(self) -> str:
@@ -139,6 +143,27 @@ class Booker:
         return None
 
 
+@contextmanager
+def _stopped_by_signals(bookers: list[Booker]) -> Iterator[None]:
+    """Ctrl+C or SIGTERM ends a long run early: every client finishes the booking in hand,
+    and the history so far is checked as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        print("stopping: the clients finish their bookings in hand", file=sys.stderr)
+        for booker in bookers:
+            booker.halt.set()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _wait(threads: list[threading.Thread], clients: list[RecordingClient]) -> None:
     """Join the clients, saying every minute how far they are (soak runs take an hour)."""
     started = time.monotonic()
@@ -171,7 +196,8 @@ def run(stage: Stage, plan: Plan, out: Path | None = None) -> dict[str, Any]:
             nemesis.start()
         for thread in threads:
             thread.start()
-        _wait(threads, clients)
+        with _stopped_by_signals(bookers):
+            _wait(threads, clients)
         seconds = time.perf_counter() - started
         if plan.faults:
             nemesis.stop()
@@ -182,6 +208,7 @@ def run(stage: Stage, plan: Plan, out: Path | None = None) -> dict[str, Any]:
     figures |= {
         "clients": plan.clients,
         "operations_per_client": plan.operations,
+        "stopped_early": any(booker.halt.is_set() for booker in bookers),
         "seconds": round(seconds, 1),
         "operations_per_second": round(verdict.operations / seconds, 1),
         "latency_ms": latencies(history),
