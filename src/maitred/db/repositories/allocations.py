@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -59,9 +60,26 @@ def delete_expired_holds_on(
     return result.rowcount
 
 
+def lock_days(conn: Connection, restaurant_id: UUID, days: Iterable[date]) -> None:
+    """Take the write lock of each service day (in date order), until the transaction ends.
+
+    Every transaction that adds or moves allocations takes its days' locks before it writes, so
+    two writers of one restaurant's day never check the exclusion constraint against each
+    other's uncommitted rows: the second waits here, then meets only committed rows. Same-day
+    writers already queue on that day's `context_versions` row when they commit; taking the
+    lock first also ends the deadlocks between two writers' rows and that row.
+    """
+    for day in sorted(set(days)):
+        conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"day:{restaurant_id}:{day.isoformat()}"],
+        )
+
+
 def insert(conn: Connection, restaurant_id: UUID, rows: list[Row]) -> None:
     """Allocation rows: table_id, kind, time_window (Window), group_id, service_date and the
     optional booking_id, hold_id, expires_at, created_by, override_reason."""
+    lock_days(conn, restaurant_id, (row["service_date"] for row in rows))
     defaults = {
         "booking_id": None,
         "hold_id": None,
@@ -90,6 +108,11 @@ def insert(conn: Connection, restaurant_id: UUID, rows: list[Row]) -> None:
 
 def hold_to_assignment(conn: Connection, restaurant_id: UUID, hold_id: UUID) -> int:
     """Turn a hold's rows into assignment rows in place: the tables are never free between."""
+    days = conn.execute(
+        "SELECT DISTINCT service_date FROM allocations WHERE restaurant_id = %s AND hold_id = %s",
+        [restaurant_id, hold_id],
+    ).fetchall()
+    lock_days(conn, restaurant_id, (row["service_date"] for row in days))
     return conn.execute(
         "UPDATE allocations SET kind = 'assignment', hold_id = NULL, expires_at = NULL"
         " WHERE restaurant_id = %s AND hold_id = %s AND kind = 'hold'",
@@ -112,6 +135,7 @@ def move_booking_window(
     conn: Connection, restaurant_id: UUID, booking_id: UUID, window: Window, service_date: date
 ) -> int:
     """Give a booking's assignment rows a new window (the constraint checks the new one)."""
+    lock_days(conn, restaurant_id, [service_date])
     return conn.execute(
         "UPDATE allocations SET time_window = %s, service_date = %s"
         " WHERE restaurant_id = %s AND booking_id = %s AND kind = 'assignment'",

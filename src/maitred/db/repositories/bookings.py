@@ -8,6 +8,7 @@ from uuid import UUID
 
 from maitred.db.database import Connection
 from maitred.db.ranges import window_range
+from maitred.db.repositories.allocations import lock_days
 from maitred.domain.window import Window
 
 Row = dict[str, Any]
@@ -41,6 +42,7 @@ def insert_bookings(conn: Connection, restaurant_id: UUID, bookings: list[Row]) 
 def insert_assignments(conn: Connection, restaurant_id: UUID, rows: list[Row]) -> None:
     """Assignment allocations as rows of table_id, time_window, group_id, booking_id,
     service_date, and optionally created_by and override_reason."""
+    lock_days(conn, restaurant_id, (row["service_date"] for row in rows))
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO allocations (restaurant_id, table_id, kind, time_window, group_id,"

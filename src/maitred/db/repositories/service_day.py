@@ -9,6 +9,7 @@ from uuid import UUID
 
 from maitred.db.database import Connection
 from maitred.db.ranges import window_range
+from maitred.db.repositories.allocations import lock_days
 from maitred.domain.booking import ACTIVE_STATUSES
 from maitred.domain.window import Window
 
@@ -28,6 +29,7 @@ def insert_block(
     created_by: str,
 ) -> None:
     """One `block` allocation per table, all sharing `group_id`."""
+    lock_days(conn, restaurant_id, [service_date])
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO allocations (restaurant_id, table_id, kind, time_window, group_id,"
