@@ -29,7 +29,7 @@ def serve_process(
     workers: int = 1,
     pool_size: int | None = None,
     log: IO[bytes] | None = None,
-    ready_seconds: float = 30.0,
+    ready_seconds: float = 120.0,
 ) -> Iterator[str]:
     """Start `maitred serve` on a free loopback port over this database, wait until /readyz
     answers, yield its base URL, and stop it (SIGTERM, then kill) afterwards."""
