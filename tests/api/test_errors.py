@@ -48,6 +48,21 @@ def test_a_malformed_body_is_400_with_field_paths(client: TestClient, tenant: Te
     assert paths == {"party_size", "date"}
 
 
+def test_text_with_a_nul_character_is_400_not_500(client: TestClient, tenant: Tenant) -> None:
+    # PostgreSQL text cannot hold NUL; the stateful API run once found it answered as a 500.
+    response = client.post(
+        tenant.url("/zones"), headers=tenant.auth(), json={"name": "Pa\u0000tio"}
+    )
+    body = assert_error(response, 400, "INVALID_REQUEST")
+    assert "name" in {p["path"] for p in body["details"]["problems"]}
+    response = client.post(
+        tenant.url("/bookings"),
+        headers=tenant.auth(),
+        json={"party_size": 2, **FRIDAY, "ref": "B\u00001"},
+    )
+    assert_error(response, 400, "INVALID_REQUEST")
+
+
 @pytest.mark.parametrize("field", ["id", "restaurant_id", "created_at", "expires_at"])
 def test_server_owned_fields_are_refused(client: TestClient, tenant: Tenant, field: str) -> None:
     response = client.post(

@@ -13,6 +13,7 @@ from maitred.reliability import (
     abuse,
     auth,
     contention,
+    fuzz,
     idempotency,
     isolation,
     leakage,
@@ -96,6 +97,7 @@ SCENARIOS: dict[str, Scenario] = {
             lambda plan: {"client_keys": plan.keys, "client_role": Role.ONLINE},
         ),
         Scenario("leakage", "Error leakage", _sized(leakage.Plan), leakage.run, _two_restaurants),
+        Scenario("stateful", "Stateful API run", _sized(fuzz.Plan), fuzz.run, lambda plan: {}),
     )
 }
 
