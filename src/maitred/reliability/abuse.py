@@ -28,31 +28,25 @@ success above, so these figures say what one key can take from others.
 
 from __future__ import annotations
 
-import itertools
-import random
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from maitred.domain.api_keys import Role, hash_key
-from maitred.reliability.client import RecordingClient, Reply
+from maitred.domain.api_keys import Role
+from maitred.reliability.abuse_guests import Guest, Tally
+from maitred.reliability.abuse_watch import Poller, Watch, actor_of, per_booking_windows
+from maitred.reliability.abuser import Abuser, Limits
+from maitred.reliability.client import RecordingClient
 from maitred.reliability.history import History
 from maitred.reliability.report import latencies
 from maitred.reliability.stage import Restaurant, Stage, running
 
-ABUSED_DAY = date(2027, 5, 3)
-ABUSED_TIMES = ("17:30", "20:00")  # two sittings whose windows do not overlap
-FIRST_OTHER_DAY = ABUSED_DAY + timedelta(days=1)
-BOOKINGS_PER_DAY = 60  # what the other clients spread over one evening before moving on
-CONTESTED_EVERY = 5  # every fifth booking of another client asks for an abused sitting
 SUCCESS_RATE = 0.99
 READY_SECONDS = 120  # the longest the abuser may take to make its bookings
 
@@ -80,304 +74,7 @@ class Plan:
         return 1 + self.others
 
 
-@dataclass(frozen=True)
-class Limits:
-    per_booking: int
-    window_seconds: int
-    max_live_holds: int
-    hold_ttl_min_seconds: int
-    hold_ttl_max_seconds: int
-
-    @classmethod
-    def of(cls, policy: dict[str, Any]) -> Limits:
-        rate = policy["hold_rate_limit"]
-        return cls(
-            per_booking=rate["per_booking"],
-            window_seconds=rate["window_seconds"],
-            max_live_holds=rate["max_live_holds"],
-            hold_ttl_min_seconds=policy["hold_ttl_min_seconds"],
-            hold_ttl_max_seconds=policy["hold_ttl_max_seconds"],
-        )
-
-
-# --- the abuser ------------------------------------------------------------------------------
-
-
-class Abuser:
-    """The abuser's threads share one key, one list of bookings and one table list.
-
-    It holds mostly for as long as the policy allows, sometimes for the shortest time; it goes
-    back (with a quote) to a booking whose hold has just run out whenever there is one, as an
-    abuser retries the moment a hold lapses, before the sweeper has removed it; and each thread
-    keeps coming back to a booking of its own, re-quoting it to see other tables.
-    """
-
-    def __init__(
-        self, restaurant: Restaurant, tables: list[str], limits: Limits, plan: Plan
-    ) -> None:
-        self.restaurant = restaurant
-        self.tables = tables
-        self.limits = limits
-        self.plan = plan
-        self.bookings: list[str] = []
-        self.lapses: dict[str, float] = {}  # booking -> when its hold runs out (monotonic)
-        self.made = itertools.count()
-        self.granted = 0  # holds the server gave the abuser
-        self.limited: Counter[str] = Counter()  # 429s by the limit that refused
-        self.prepared = 0
-        self.ready = threading.Event()  # every thread has made its bookings
-        self.lock = threading.Lock()
-
-    def book(self, client: RecordingClient) -> str | None:
-        at = ABUSED_TIMES[next(self.made) % len(ABUSED_TIMES)]
-        body = {"party_size": 2, "date": ABUSED_DAY.isoformat(), "time": at}
-        reply = client.call("create", "POST", self.restaurant.path("/bookings"), json_body=body)
-        return str(reply.body["id"]) if reply.status == 201 else None
-
-    def prepare(self, client: RecordingClient) -> None:
-        """This thread's share of the abuser's bookings, each held at once for long; then the
-        first of them quoted again and again until a limit refuses it."""
-        ttl = self.limits.hold_ttl_max_seconds
-        share = [
-            self.book(client)
-            for _ in range(-(-self.plan.abuser_bookings // self.plan.abuser_threads))
-        ]
-        mine = [booking for booking in share if booking is not None]
-        with self.lock:
-            self.bookings += mine
-        for booking in mine:
-            self.answered(client, booking, ttl, self.quote(client, booking, ttl))
-        for _ in range(self.limits.per_booking + 1):
-            if not mine or self.answered(client, mine[0], ttl, self.quote(client, mine[0], ttl)):
-                break
-        with self.lock:
-            self.prepared += 1
-            if self.prepared == self.plan.abuser_threads:
-                self.ready.set()
-
-    def run(self, client: RecordingClient, number: int, stop: threading.Event) -> None:
-        rng = random.Random(self.plan.seed * 31 + number)
-        self.prepare(client)
-        while not stop.is_set() and self.bookings:
-            booking, lapsed = self.pick(rng, number)
-            long = rng.random() < 0.7
-            ttl = self.limits.hold_ttl_max_seconds if long else self.limits.hold_ttl_min_seconds
-            if lapsed or rng.random() < 0.5:
-                reply = self.quote(client, booking, ttl)
-            else:
-                reply = self.hold(client, booking, rng.choice(self.tables), ttl)
-            self.answered(client, booking, ttl, reply)
-
-    def pick(self, rng: random.Random, number: int) -> tuple[str, bool]:
-        """A booking whose hold lapsed in the last second, the thread's own booking, or any
-        booking; and whether it is one that lapsed."""
-        with self.lock:
-            now = time.monotonic()
-            lapsed = sorted(b for b, at in self.lapses.items() if now - 1 <= at <= now)
-            if lapsed and rng.random() < 0.8:
-                return rng.choice(lapsed), True
-            if rng.random() < 0.25:
-                return self.bookings[number % len(self.bookings)], False
-            return rng.choice(self.bookings), False
-
-    def answered(self, client: RecordingClient, booking: str, ttl: int, reply: Reply) -> str:
-        """Note a hold granted or a limit met (a booking at its limit is replaced); the limit."""
-        with self.lock:
-            self.lapses.pop(booking, None)
-            if reply.status in (200, 201) and (reply.body.get("hold") or reply.body.get("id")):
-                self.lapses[booking] = time.monotonic() + ttl
-                self.granted += 1
-        if reply.status != 429:
-            return ""
-        limit = str(reply.body["details"].get("limit"))
-        with self.lock:
-            self.limited[limit] += 1
-        if limit == "per_booking":
-            self.replace(client, booking)
-        return limit
-
-    def quote(self, client: RecordingClient, booking: str, ttl: int) -> Reply:
-        path = self.restaurant.path(f"/bookings/{booking}/quote")
-        value = {"booking": booking, "ttl": ttl}
-        return client.call("quote", "POST", path, json_body={"ttl_seconds": ttl}, value=value)
-
-    def hold(self, client: RecordingClient, booking: str, table: str, ttl: int) -> Reply:
-        path = self.restaurant.path(f"/bookings/{booking}/holds")
-        body = {"table_ids": [table], "ttl_seconds": ttl}
-        value = {"booking": booking, "table": table, "ttl": ttl}
-        return client.call("hold", "POST", path, json_body=body, value=value)
-
-    def replace(self, client: RecordingClient, booking: str) -> None:
-        """A booking at its per-booking limit is swapped for a fresh one."""
-        fresh = self.book(client)
-        with self.lock:
-            if fresh is not None and booking in self.bookings:
-                self.bookings[self.bookings.index(booking)] = fresh
-                self.lapses.pop(booking, None)
-
-
-# --- the other clients -----------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    """The other clients' requests, successes and failures by kind, from many threads."""
-
-    requests: int = 0
-    succeeded: int = 0
-    failures: Counter[str] = field(default_factory=Counter)
-    contested: Counter[str] = field(default_factory=Counter)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def count(self, f: str, reply: Reply, ok: bool) -> None:
-        with self.lock:
-            self.requests += 1
-            self.succeeded += ok
-            if not ok:
-                self.failures[f"{f}:{reply.status}:{reply.code}"] += 1
-
-
-def quote_succeeded(reply: Reply) -> bool:
-    """A hold, or a definite answer that nothing fits then."""
-    if reply.status != 200:
-        return False
-    return reply.body["hold"] is not None or isinstance(reply.body.get("reason"), str)
-
-
-class Guest:
-    """Another client, booking as a booking widget does: create, quote, confirm."""
-
-    def __init__(
-        self, client: RecordingClient, restaurant: Restaurant, plan: Plan, number: int, tally: Tally
-    ) -> None:
-        self.client = client
-        self.restaurant = restaurant
-        self.plan = plan
-        self.rng = random.Random(plan.seed * 1009 + number)
-        self.tally = tally
-        self.bookings = 0
-
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            self.book_one()
-
-    def when(self) -> tuple[str, str, bool]:
-        """The day and time of the next booking, and whether it is an abused sitting."""
-        if self.bookings % CONTESTED_EVERY == 0:
-            return ABUSED_DAY.isoformat(), self.rng.choice(ABUSED_TIMES), True
-        progress = self.bookings * self.plan.others // BOOKINGS_PER_DAY
-        day = FIRST_OTHER_DAY + timedelta(days=progress + self.rng.randrange(2))
-        at = f"{self.rng.randrange(17, 22):02d}:{self.rng.choice((0, 15, 30, 45)):02d}"
-        return day.isoformat(), at, False
-
-    def book_one(self) -> None:
-        self.bookings += 1
-        day, at, contested = self.when()
-        party = self.rng.choice((1, 2, 2, 2, 3, 4, 4, 5, 6))
-        body = {"party_size": party, "date": day, "time": at}
-        created = self.client.call(
-            "create", "POST", self.restaurant.path("/bookings"), json_body=body
-        )
-        self.tally.count("create", created, created.status == 201)
-        if created.status != 201:
-            return
-        booking = created.body["id"]
-        path = self.restaurant.path(f"/bookings/{booking}/quote")
-        quoted = self.client.call("quote", "POST", path, value={"booking": booking})
-        self.tally.count("quote", quoted, quote_succeeded(quoted))
-        hold = quoted.body.get("hold") if quoted.status == 200 else None
-        if contested:
-            answer = "held" if hold else str(quoted.body.get("reason") or quoted.code)
-            with self.tally.lock:
-                self.tally.contested[answer if quoted.status else "no answer"] += 1
-        if hold is not None:
-            self.confirm(booking, hold["id"])
-
-    def confirm(self, booking: str, hold: str) -> None:
-        key = str(uuid.uuid4())
-        reply = self.client.call(
-            "confirm",
-            "POST",
-            self.restaurant.path(f"/holds/{hold}/confirm"),
-            headers={"Idempotency-Key": key},
-            value={"booking": booking, "hold": hold, "key": key},
-        )
-        self.tally.count("confirm", reply, reply.status == 200)
-
-
-# --- watching the database -------------------------------------------------------------------
-
-LIVE = """
-SELECT (SELECT count(*) FROM holds WHERE restaurant_id = %(rid)s AND actor = %(actor)s
-          AND expires_at > now()) AS live,
-       (SELECT coalesce(max(n), 0) FROM (
-          SELECT count(DISTINCT a.table_id) AS n
-            FROM allocations a JOIN holds h USING (restaurant_id, hold_id)
-           WHERE a.restaurant_id = %(rid)s AND h.actor = %(actor)s AND h.expires_at > now()
-             AND a.kind = 'hold'
-           GROUP BY a.time_window) sittings) AS tables
-"""
-
-# For every hold the actor took, how many it took for that booking in the window ending then
-# (the window the limit counts: created_at > now() - window).
-PER_BOOKING = """
-SELECT coalesce(max(n), 0) AS most, count(DISTINCT booking_id) FILTER (WHERE n > %(cap)s) AS over
-FROM (SELECT l.booking_id, count(*) AS n
-      FROM hold_log l JOIN hold_log w
-        ON w.restaurant_id = l.restaurant_id AND w.actor = l.actor
-       AND w.booking_id = l.booking_id AND w.created_at <= l.created_at
-       AND w.created_at > l.created_at - make_interval(secs => %(window)s)
-      WHERE l.restaurant_id = %(rid)s AND l.actor = %(actor)s
-      GROUP BY l.log_id, l.booking_id) windows
-"""
-
-
-@dataclass
-class Watch:
-    polls: int = 0
-    max_live: int = 0
-    max_tables: int = 0
-    over_cap: list[tuple[int, float]] = field(default_factory=list)  # (live, run time)
-
-
-class Poller:
-    """Counts the abuser's live holds as the owner, as often as it can, until told to stop."""
-
-    def __init__(self, stage: Stage, rid: str, actor: str, cap: int, history: History) -> None:
-        self.stage = stage
-        self.params = {"rid": rid, "actor": actor}
-        self.cap = cap
-        self.history = history
-        self.watch = Watch()
-
-    def run(self, stop: threading.Event, every: float) -> None:
-        started = time.monotonic()
-        with psycopg.connect(self.stage.owner_conninfo, autocommit=True) as conn:
-            while not stop.is_set():
-                op = self.history.invoke("poller", "live_holds", {})
-                live, tables = conn.execute(LIVE, self.params).fetchone() or (0, 0)
-                self.history.complete(op, "ok", {"live": live, "tables": tables})
-                self.seen(int(live), int(tables), time.monotonic() - started)
-                time.sleep(every)
-
-    def seen(self, live: int, tables: int, at: float) -> None:
-        watch = self.watch
-        watch.polls += 1
-        watch.max_live = max(watch.max_live, live)
-        watch.max_tables = max(watch.max_tables, tables)
-        if live > self.cap:
-            watch.over_cap.append((live, round(at, 3)))
-
-
 # --- the scenario ----------------------------------------------------------------------------
-
-
-def actor_of(owner: psycopg.Connection[Any], key: str) -> str:
-    """How the API names a key's holds: `key:<key_id>` (maitred.api.auth)."""
-    row = owner.execute("SELECT key_id FROM api_keys WHERE key_hash = %s", [hash_key(key)])
-    found = row.fetchone()
-    assert found is not None, "the abuser's key is not in the database"
-    return f"key:{found[0]}"
 
 
 def table_ids(owner: psycopg.Connection[Any], rid: str) -> list[str]:
@@ -446,11 +143,18 @@ def run(stage: Stage, plan: Plan, out: Path | None = None) -> dict[str, Any]:
     with history, running(stage, out) as processes:
         seconds = {"start": round(time.perf_counter() - started, 1)}
         limits = effective_limits(processes.base_url, restaurant, history)
-        abuser = Abuser(restaurant, tables, limits, plan)
+        abuser = Abuser(
+            restaurant,
+            tables,
+            limits,
+            bookings=plan.abuser_bookings,
+            threads=plan.abuser_threads,
+            seed=plan.seed,
+        )
         poller = Poller(stage, rid, actor, limits.max_live_holds, history)
         crowd, stop, tally = Crowd(), threading.Event(), Tally()
         crowd.add("poller", poller.run, stop, plan.poll_seconds)
-        enlist(crowd, processes.base_url, history, abuser, tally, stop)
+        enlist(crowd, processes.base_url, history, plan, abuser, tally, stop)
         seconds |= crowd.run(abuser.ready, plan.seconds, stop)
     most, over = per_booking_windows(stage, rid, actor, limits)
     figures = summarise(history, limits, poller.watch, tally, most, over)
@@ -465,24 +169,23 @@ def run(stage: Stage, plan: Plan, out: Path | None = None) -> dict[str, Any]:
 
 
 def enlist(
-    crowd: Crowd, base: str, history: History, abuser: Abuser, tally: Tally, stop: threading.Event
+    crowd: Crowd,
+    base: str,
+    history: History,
+    plan: Plan,
+    abuser: Abuser,
+    tally: Tally,
+    stop: threading.Event,
 ) -> None:
     """The abuser's threads, all with its one key, and one thread per other client's key."""
-    plan, restaurant = abuser.plan, abuser.restaurant
+    restaurant = abuser.restaurant
     for n in range(plan.abuser_threads):
         client = crowd.client(base, restaurant.client_keys[0], history, f"abuser-{n}")
         crowd.add(f"abuser-{n}", abuser.run, client, n, stop)
     for n, key in enumerate(restaurant.client_keys[1 : plan.keys]):
         client = crowd.client(base, key, history, f"other-{n}")
-        crowd.add(f"other-{n}", Guest(client, restaurant, plan, n, tally).run, stop)
-
-
-def per_booking_windows(stage: Stage, rid: str, actor: str, limits: Limits) -> tuple[int, int]:
-    """The most holds one booking got in one window, and how many bookings got too many."""
-    params = {"rid": rid, "actor": actor, "cap": limits.per_booking}
-    with psycopg.connect(stage.owner_conninfo, autocommit=True) as owner:
-        row = owner.execute(PER_BOOKING, params | {"window": limits.window_seconds}).fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
+        guest = Guest(client, restaurant, n, tally, others=plan.others, seed=plan.seed)
+        crowd.add(f"other-{n}", guest.run, stop)
 
 
 def findings(limits: Limits, tables: int, watch: Watch, tally: Tally) -> list[str]:
