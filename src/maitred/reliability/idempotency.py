@@ -41,10 +41,9 @@ from maitred.domain.api_keys import Role
 from maitred.reliability.checks import check
 from maitred.reliability.client import RecordingClient, Reply
 from maitred.reliability.history import History
+from maitred.reliability.locks import OwnerConnection, wait_for_waiters
 from maitred.reliability.report import latencies
 from maitred.reliability.stage import Restaurant, Stage, running
-
-OwnerConnection = psycopg.Connection[tuple[Any, ...]]
 
 FIRST_DAY = date(2027, 6, 1)
 PROPERTIES = (
@@ -57,7 +56,6 @@ PROPERTIES = (
     "scoped_foreign",
 )
 ERROR_SHAPE = {"error", "code", "details"}
-WAITERS = "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))"
 
 
 @dataclass(frozen=True)
@@ -72,20 +70,6 @@ class Plan:
     @classmethod
     def soak(cls) -> Plan:
         return cls(runs=500)
-
-
-def wait_for_waiters(
-    watcher: OwnerConnection, blocker_pid: int, count: int = 1, timeout: float = 10.0
-) -> list[int]:
-    """The backends waiting for a lock `blocker_pid` holds, once there are `count` of them."""
-    deadline = time.monotonic() + timeout
-    while True:
-        pids = [int(pid) for (pid,) in watcher.execute(WAITERS, [blocker_pid]).fetchall()]
-        if len(pids) >= count:
-            return pids
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{len(pids)} of {count} backends waiting for {blocker_pid}")
-        time.sleep(0.005)
 
 
 @dataclass
