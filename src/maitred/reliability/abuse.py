@@ -14,7 +14,9 @@ Checked, mechanically:
 - no booking of the abuser got more than `per_booking` holds in any window of `window_seconds`
   (from `hold_log`, after the run);
 - every 429, to anyone, carries `Retry-After` with a positive whole number of seconds;
-- no request of anyone was answered 5xx or left without an answer;
+- no request was answered 5xx or left without an answer, except the abuser's own requests
+  refused with 503 (the server shedding a flood is the documented, retryable answer; counted
+  as `abuser_shed_503_or_no_answer`);
 - the other clients succeed at least 99% of the time. A request of another client succeeds
   when it is answered without a transport error, with neither 429 nor 5xx, and with what its
   step expects: create 201; quote 200 carrying a hold, or no hold and a stable `reason` (a
@@ -225,13 +227,28 @@ def retry_after_missing(history: History) -> int:
     return missing
 
 
+def _shed(record: dict[str, Any]) -> bool:
+    """A 503 or no answer: the server shedding load (retryable), not a defect."""
+    return record["value"].get("status") in (None, 503)
+
+
 def server_errors(history: History) -> int:
-    """Answers of 5xx, and calls left without an answer, of any client."""
+    """Answers of 5xx of any client, except the abuser's own shed load (503 or no answer): a
+    flood may be refused that way. The other clients' 503s count against their success."""
     return sum(
         1
         for record in history.completions()
         if record["process"] != "poller"
         and (record["value"].get("status") is None or record["value"]["status"] >= 500)
+        and not (str(record["process"]).startswith("abuser-") and _shed(record))
+    )
+
+
+def abuser_shed(history: History) -> int:
+    return sum(
+        1
+        for record in history.completions()
+        if str(record["process"]).startswith("abuser-") and _shed(record)
     )
 
 
@@ -255,6 +272,7 @@ def summarise(
         "per_booking_cap": limits.per_booking,
         "window_seconds": limits.window_seconds,
         "abuser_max_tables_held_at_once": watch.max_tables,
+        "abuser_shed_503_or_no_answer": abuser_shed(history),
         "others_requests": tally.requests,
         "others_succeeded": tally.succeeded,
         "others_success_rate": round(rate, 4),
