@@ -109,7 +109,7 @@ def _check_hold(
 def _confirm(conn: Connection, floor: Floor, request: ConfirmRequest) -> View:
     rid, hold_id = floor.restaurant_id, request.hold_id
     booking, tables = _check_hold(conn, floor, request)
-    allocation_rows.hold_to_assignment(conn, rid, hold_id)
+    allocation_rows.hold_to_assignment(conn, rid, hold_id, booking["service_date"])
     hold_rows.delete(conn, rid, hold_id)
     booking_rows.update(conn, rid, booking["booking_id"], status="confirmed")
     confirmed = booking_rows.get(conn, rid, booking["booking_id"])

@@ -106,13 +106,12 @@ def insert(conn: Connection, restaurant_id: UUID, rows: list[Row]) -> None:
         )
 
 
-def hold_to_assignment(conn: Connection, restaurant_id: UUID, hold_id: UUID) -> int:
-    """Turn a hold's rows into assignment rows in place: the tables are never free between."""
-    days = conn.execute(
-        "SELECT DISTINCT service_date FROM allocations WHERE restaurant_id = %s AND hold_id = %s",
-        [restaurant_id, hold_id],
-    ).fetchall()
-    lock_days(conn, restaurant_id, (row["service_date"] for row in days))
+def hold_to_assignment(
+    conn: Connection, restaurant_id: UUID, hold_id: UUID, service_date: date
+) -> int:
+    """Turn a hold's rows (of its booking's service day) into assignment rows in place: the
+    tables are never free between."""
+    lock_days(conn, restaurant_id, [service_date])
     return conn.execute(
         "UPDATE allocations SET kind = 'assignment', hold_id = NULL, expires_at = NULL"
         " WHERE restaurant_id = %s AND hold_id = %s AND kind = 'hold'",
