@@ -14,7 +14,7 @@ from maitred.domain import errors
 from maitred.services import assignments, holds
 from maitred.services.booking_changes import cancel_booking, change_booking
 from maitred.services.bookings import get_booking
-from support.lifecycle import HOST, MANAGER, book, ids, labels
+from support.lifecycle import HOST, MANAGER, book, expire_holds, ids, labels
 
 
 @pytest.fixture
@@ -79,6 +79,19 @@ def test_nobody_overrides_a_taken_table(db: Database, rid: UUID) -> None:
     with pytest.raises(errors.TableConflict) as caught:
         assign(db, rid, book(db, rid, 5), ["B1"], actor=MANAGER, override_reason="please")
     assert caught.value.details["tables"] == ["B1"]
+
+
+def test_an_expired_hold_not_yet_swept_blocks_no_assignment(
+    db: Database, rid: UUID, test_db: Any
+) -> None:
+    t = ids(db, rid)
+    lapsed = holds.hold_tables(db, rid, book(db, rid, 4), [t["P1"]], HOST, {})
+    expire_holds(test_db)
+    booking = book(db, rid, 4)
+    assert labels(assign(db, rid, booking, ["P1"])) == ["P1"]
+    with test_db.owner() as conn:
+        left = conn.execute("SELECT count(*) FROM holds WHERE hold_id = %s", [lapsed["id"]])
+        assert left.fetchone() == (0,)
 
 
 def test_move_unassign_one_and_all(db: Database, rid: UUID) -> None:

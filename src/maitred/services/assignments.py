@@ -168,10 +168,14 @@ def write_assignment(
     actor: Actor,
     override_reason: str | None = None,
 ) -> None:
-    """Replace the booking's holds and tables by these tables, in a savepoint."""
+    """Replace the booking's holds and tables by these tables, in a savepoint. Expired holds
+    on these tables that the sweeper has not yet removed go first: they block nobody."""
     rid, booking_id = floor.restaurant_id, row["booking_id"]
-    group = uuid4()
+    group, window = uuid4(), range_window(row["time_window"])
+    tables = [UUID(table_id) for table_id in sorted(set(table_ids))]
+    allocation_rows.lock_days(conn, rid, [row["service_date"]])  # before any row is touched
     with savepoint(conn):
+        allocation_rows.delete_expired_holds_on(conn, rid, tables, window)
         hold_rows.delete_of_booking(conn, rid, booking_id)
         allocation_rows.delete_assignments(conn, rid, booking_id)
         allocation_rows.insert(
@@ -179,16 +183,16 @@ def write_assignment(
             rid,
             [
                 {
-                    "table_id": UUID(table_id),
+                    "table_id": table_id,
                     "kind": "assignment",
-                    "time_window": range_window(row["time_window"]),
+                    "time_window": window,
                     "group_id": group,
                     "booking_id": booking_id,
                     "service_date": row["service_date"],
                     "created_by": actor.id,
                     "override_reason": override_reason,
                 }
-                for table_id in sorted(set(table_ids))
+                for table_id in tables
             ],
         )
         if row["status"] == "pending":

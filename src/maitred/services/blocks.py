@@ -151,6 +151,7 @@ def create_block(
         tables = _table_ids(floor, table_ids)
         window = block_window(local_date, start_time, end_time, floor.venue.timezone)
         uuids = [UUID(t) for t in tables]
+        allocation_rows.lock_days(conn, restaurant_id, [local_date])  # before any row is touched
         allocation_rows.delete_expired_holds_on(conn, restaurant_id, uuids, window)
         if day_rows.live_on_tables(conn, restaurant_id, uuids, window):
             raise _busy(conn, floor, tables, window)

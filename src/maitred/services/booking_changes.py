@@ -133,6 +133,8 @@ def change_booking(
             venue.policy, venue.timezone, day, at, party, row["duration_minutes"]
         )
         keep = _tables_still_fit(conn, floor, row, found, party)
+        # Both days' write locks, in date order, before any row is touched (`lock_days`).
+        allocation_rows.lock_days(conn, restaurant_id, [row["service_date"], found.service_date])
         hold_rows.delete_of_booking(conn, restaurant_id, booking_id)
         booking_rows.update(
             conn,

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from maitred.db.database import Connection
+from maitred.db.repositories import allocations as allocation_rows
 from maitred.db.repositories import bookings as booking_rows
 from maitred.db.repositories import outbox
 from maitred.db.repositories import service_day as day_rows
@@ -107,6 +108,8 @@ def write(
     """Free the moved bookings' tables, write every new and moved assignment through the ops
     insert path, then one event per booking."""
     rid = floor.restaurant_id
+    written = [rows[a.booking.id] for a in (*found.new, *found.moved)]
+    allocation_rows.lock_days(conn, rid, (row["service_date"] for row in written))
     windows = [a.booking.window for a in (*found.new, *found.moved)]
     day_rows.delete_expired_holds(
         conn, rid, Window(min(w.start for w in windows), max(w.end for w in windows))

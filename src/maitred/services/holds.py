@@ -122,6 +122,8 @@ def place_hold(
     window = range_window(row["time_window"])
     tables = [UUID(table_id) for table_id in table_ids]
     fingerprint = decision_fingerprint(floor.venue, table_ids, row["party_size"], window)
+    # The day's write lock before the first row is touched: see `allocations.lock_days`.
+    allocation_rows.lock_days(conn, rid, [row["service_date"]])
     with savepoint(conn):
         allocation_rows.delete_expired_holds_on(conn, rid, tables, window)
         replaced = hold_rows.delete_of_booking(conn, rid, booking_id)

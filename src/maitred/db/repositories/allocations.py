@@ -60,6 +60,11 @@ def delete_expired_holds_on(
     return result.rowcount
 
 
+def day_lock_name(restaurant_id: UUID, day: date) -> str:
+    """The name of a service day's write lock (an advisory lock keyed by its hash)."""
+    return f"day:{restaurant_id}:{day.isoformat()}"
+
+
 def lock_days(conn: Connection, restaurant_id: UUID, days: Iterable[date]) -> None:
     """Take the write lock of each service day (in date order), until the transaction ends.
 
@@ -68,11 +73,16 @@ def lock_days(conn: Connection, restaurant_id: UUID, days: Iterable[date]) -> No
     other's uncommitted rows: the second waits here, then meets only committed rows. Same-day
     writers already queue on that day's `context_versions` row when they commit; taking the
     lock first also ends the deadlocks between two writers' rows and that row.
+
+    A writer takes it before it touches any allocation or hold row, deletes included. One that
+    deleted an expired hold first and then waited here could be waited for by the lock's holder,
+    whose insert must know whether that deleted row is gone: a deadlock, found only after
+    `deadlock_timeout` while the whole day queued behind it. Taking it twice is harmless.
     """
     for day in sorted(set(days)):
         conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-            [f"day:{restaurant_id}:{day.isoformat()}"],
+            [day_lock_name(restaurant_id, day)],
         )
 
 
