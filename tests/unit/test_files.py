@@ -117,6 +117,7 @@ B1,2026-11-27,16:00,2,,,
 B5,2026-11-27,19:30,2,,,M9+Z9
 ,2026-11-27,19:30,,,,
 B7,2026-11-23,19:30,2,,,
+B8,2026-11-27,19:30,2,,1441,
 """
 
 
@@ -137,6 +138,7 @@ def test_a_bookings_file_reports_every_problem_with_its_line() -> None:
         ("line 7, party_size", "MISSING_FIELD"),
         ("line 7, ref", "MISSING_FIELD"),
         ("line 8, time", "OUTSIDE_SERVICE_HOURS"),
+        ("line 9, duration_minutes", "INVALID_DURATION"),
     ]
 
 

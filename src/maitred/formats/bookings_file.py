@@ -24,6 +24,7 @@ from maitred.formats.floorplan import FloorPlan
 from maitred.formats.problems import FileInvalid, Problem
 
 FIELDS = ("ref", "date", "time", "party_size", "status", "duration_minutes", "pinned_tables")
+MIN_DURATION, MAX_DURATION = 5, 24 * 60  # minutes, as the API accepts
 REQUIRED = ("ref", "date", "time", "party_size")
 DEFAULT_STATUS = BookingStatus.CONFIRMED
 
@@ -101,6 +102,15 @@ def _positive(raw: str) -> int:
     return value
 
 
+def _duration(raw: str) -> int:
+    """Minutes, as the API accepts them: 5 to a day (a window never lasts longer, which is
+    what lets a day's reads bracket rows by service date)."""
+    value = int(raw)
+    if not MIN_DURATION <= value <= MAX_DURATION:
+        raise ValueError(raw)
+    return value
+
+
 def _check_row(
     line: int, fields: dict[str, Any], policy: Policy, timezone: str, labels: set[str]
 ) -> tuple[BookingRecord | None, list[Problem]]:
@@ -110,7 +120,10 @@ def _check_row(
     at = check.parsed("time", "INVALID_TIME", time.fromisoformat, "a time (HH:MM)")
     party = check.parsed("party_size", "INVALID_PARTY_SIZE", _positive, "a positive number")
     duration = check.parsed(
-        "duration_minutes", "INVALID_DURATION", _positive, "a positive number of minutes"
+        "duration_minutes",
+        "INVALID_DURATION",
+        _duration,
+        f"a number of minutes from {MIN_DURATION} to {MAX_DURATION}",
     )
     status = check.parsed("status", "INVALID_STATUS", BookingStatus, "a booking status")
     pinned = tuple(p.strip() for p in _text(fields, "pinned_tables").split("+") if p.strip())

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from maitred.db.database import Connection
-from maitred.db.ranges import window_range
+from maitred.db.ranges import bracketed, service_days_around, window_range
 from maitred.domain.window import Window
 
 Row = dict[str, Any]
@@ -21,11 +21,12 @@ _COLUMNS = (
 
 def live_around(conn: Connection, restaurant_id: UUID, window: Window) -> list[Row]:
     """Allocations overlapping a window (widen it to cover a day), expired holds left out."""
+    first, last = service_days_around(window)
     return conn.execute(
         f"SELECT {_COLUMNS} FROM allocations"
-        " WHERE restaurant_id = %s AND time_window && %s"
+        " WHERE restaurant_id = %s AND service_date BETWEEN %s AND %s AND time_window && %s"
         " AND (kind <> 'hold' OR expires_at > now())",
-        [restaurant_id, window_range(window)],
+        [restaurant_id, first, last, window_range(window)],
     ).fetchall()
 
 
@@ -54,8 +55,8 @@ def delete_expired_holds_on(
         "DELETE FROM holds h WHERE h.restaurant_id = %(rid)s AND h.expires_at <= now()"
         " AND h.hold_id IN (SELECT a.hold_id FROM allocations a"
         "   WHERE a.restaurant_id = %(rid)s AND a.kind = 'hold' AND a.table_id = ANY(%(tables)s)"
-        "   AND a.time_window && %(window)s)",
-        {"rid": restaurant_id, "tables": table_ids, "window": window_range(window)},
+        "   AND a.service_date BETWEEN %(first)s AND %(last)s AND a.time_window && %(window)s)",
+        {"tables": table_ids, **bracketed(restaurant_id, window)},
     )
     return result.rowcount
 
