@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from maitred.db.database import Connection
-from maitred.db.ranges import bracketed, service_days_around, window_range
+from maitred.db.ranges import bracketed, window_range
 from maitred.domain.window import Window
 
 Row = dict[str, Any]
@@ -21,12 +21,11 @@ _COLUMNS = (
 
 def live_around(conn: Connection, restaurant_id: UUID, window: Window) -> list[Row]:
     """Allocations overlapping a window (widen it to cover a day), expired holds left out."""
-    first, last = service_days_around(window)
     return conn.execute(
-        f"SELECT {_COLUMNS} FROM allocations"
-        " WHERE restaurant_id = %s AND service_date BETWEEN %s AND %s AND time_window && %s"
+        f"SELECT {_COLUMNS} FROM allocations WHERE restaurant_id = %(rid)s"
+        " AND service_date BETWEEN %(first)s AND %(last)s AND time_window && %(window)s"
         " AND (kind <> 'hold' OR expires_at > now())",
-        [restaurant_id, first, last, window_range(window)],
+        bracketed(restaurant_id, window),
     ).fetchall()
 
 

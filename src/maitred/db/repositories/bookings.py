@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from maitred.db.database import Connection
-from maitred.db.ranges import service_days_around, window_range
+from maitred.db.ranges import bracketed, window_range
 from maitred.db.repositories.allocations import lock_days
 from maitred.domain.window import Window
 
@@ -77,10 +77,10 @@ def overlapping_allocations(
     """Allocations on a table whose window overlaps the given one (expired holds excluded)."""
     return conn.execute(
         "SELECT allocation_id, kind, time_window, booking_id FROM allocations"
-        " WHERE restaurant_id = %s AND table_id = %s"
-        " AND service_date BETWEEN %s AND %s AND time_window && %s"
+        " WHERE restaurant_id = %(rid)s AND table_id = %(table)s"
+        " AND service_date BETWEEN %(first)s AND %(last)s AND time_window && %(window)s"
         " AND (kind <> 'hold' OR expires_at > now())",
-        [restaurant_id, table_id, *service_days_around(window), window_range(window)],
+        {"table": table_id, **bracketed(restaurant_id, window)},
     ).fetchall()
 
 
@@ -130,12 +130,11 @@ def of_day(
 
 def around(conn: Connection, restaurant_id: UUID, window: Window) -> list[Row]:
     """Active bookings whose windows overlap a window (widen it to cover a day)."""
-    first, last = service_days_around(window)
     return conn.execute(
-        f"SELECT {_BOOKING} FROM bookings b WHERE b.restaurant_id = %s"
-        " AND b.service_date BETWEEN %s AND %s AND b.time_window && %s"
+        f"SELECT {_BOOKING} FROM bookings b WHERE b.restaurant_id = %(rid)s"
+        " AND b.service_date BETWEEN %(first)s AND %(last)s AND b.time_window && %(window)s"
         " AND b.status IN ('pending', 'confirmed', 'seated')",
-        [restaurant_id, first, last, window_range(window)],
+        bracketed(restaurant_id, window),
     ).fetchall()
 
 

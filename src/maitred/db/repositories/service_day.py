@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from maitred.db.database import Connection
-from maitred.db.ranges import bracketed, service_days_around, window_range
+from maitred.db.ranges import bracketed, window_range
 from maitred.db.repositories.allocations import lock_days
 from maitred.domain.booking import ACTIVE_STATUSES
 from maitred.domain.window import Window
@@ -86,10 +86,10 @@ def live_on_tables(
     """Live allocations (expired holds left out) on these tables overlapping a window."""
     return conn.execute(
         "SELECT table_id, kind, time_window, booking_id, hold_id, group_id FROM allocations"
-        " WHERE restaurant_id = %s AND table_id = ANY(%s)"
-        " AND service_date BETWEEN %s AND %s AND time_window && %s"
+        " WHERE restaurant_id = %(rid)s AND table_id = ANY(%(tables)s)"
+        " AND service_date BETWEEN %(first)s AND %(last)s AND time_window && %(window)s"
         " AND (kind <> 'hold' OR expires_at > now())",
-        [restaurant_id, table_ids, *service_days_around(window), window_range(window)],
+        {"tables": table_ids, **bracketed(restaurant_id, window)},
     ).fetchall()
 
 
@@ -103,10 +103,10 @@ def bars(conn: Connection, restaurant_id: UUID, window: Window) -> list[Row]:
         "   b.ref, b.party_size, b.status, b.pinned, b.guest_name"
         " FROM allocations a LEFT JOIN bookings b"
         "   ON b.restaurant_id = a.restaurant_id AND b.booking_id = a.booking_id"
-        " WHERE a.restaurant_id = %s AND a.service_date BETWEEN %s AND %s"
-        " AND a.time_window && %s AND (a.kind <> 'hold' OR a.expires_at > now())"
+        " WHERE a.restaurant_id = %(rid)s AND a.service_date BETWEEN %(first)s AND %(last)s"
+        " AND a.time_window && %(window)s AND (a.kind <> 'hold' OR a.expires_at > now())"
         " ORDER BY lower(a.time_window), a.table_id",
-        [restaurant_id, *service_days_around(window), window_range(window)],
+        bracketed(restaurant_id, window),
     ).fetchall()
 
 
